@@ -1,0 +1,261 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/signalman/signalman/internal/deploy"
+	"github.com/signalman/signalman/internal/deploy/router"
+)
+
+// Deployer runs a service's signed image on its target, behind the router
+// of that service and environment, and moves traffic. Each router runs as
+// a process of its own and keeps its state on disk, so a worker restart
+// drops no request; the version a rollback switches back to is recorded
+// beside it until it is retired.
+type Deployer struct {
+	// Dir holds the routers: Dir/<product>/<env>/<service>.
+	Dir string
+	// Targets are the deploy targets by name ("process", "docker").
+	Targets map[string]deploy.Target
+	// RouterCommand starts a router process (the binary re-executed in router mode).
+	RouterCommand []string
+}
+
+// routerDir is where the router of a service in an environment lives.
+func (d *Deployer) routerDir(product, env, service string) string {
+	return filepath.Join(d.Dir, product, env, service)
+}
+
+// router finds the service's router, starting it if it is not running.
+func (d *Deployer) router(ctx context.Context, product, env, service string) (router.Client, router.Info, error) {
+	c, info, err := router.Ensure(ctx, d.routerDir(product, env, service), d.RouterCommand)
+	if err != nil {
+		return c, info, fmt.Errorf("router of %s on %s: %w", service, env, err)
+	}
+	return c, info, nil
+}
+
+// routed returns a service's target, its router and the router's state:
+// what every traffic change starts from.
+func (d *Deployer) routed(ctx context.Context, target, product, env, service string) (deploy.Target, router.Client, router.State, error) {
+	t, err := d.target(target)
+	if err != nil {
+		return nil, router.Client{}, router.State{}, err
+	}
+	rc, _, err := d.router(ctx, product, env, service)
+	if err != nil {
+		return nil, rc, router.State{}, err
+	}
+	st, err := rc.State(ctx)
+	return t, rc, st, err
+}
+
+func (d *Deployer) target(name string) (deploy.Target, error) {
+	if name == "" {
+		name = "process"
+	}
+	t, ok := d.Targets[name]
+	if !ok {
+		return nil, badInput("deploy target %q is not available on this worker", name)
+	}
+	return t, nil
+}
+
+// Deploy starts the new version's instances and routes to them: as the
+// canary at req.Weight, or (at 100, or when nothing serves yet) as the
+// stable version, keeping the previous one running for an instant rollback.
+func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (DeployOutcome, error) {
+	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service.Name)
+	if err != nil {
+		return DeployOutcome{}, err
+	}
+	activity.RecordHeartbeat(ctx, "starting instances")
+	insts, err := t.Start(ctx, deploy.Spec{
+		Product: req.Product, Env: req.Env, Service: req.Service.Name, Version: req.Version,
+		Image: req.Artifact.Ref(), Deployment: req.Version, Instances: req.Service.Instances,
+		Health: req.Service.Health.Path, HealthTimeout: req.Service.Health.Timeout, HealthInterval: req.Service.Health.Interval,
+		EnvVars: map[string]string{"SIGNALMAN_ENV": req.Env, "SIGNALMAN_VERSION": req.Version},
+	})
+	if err != nil {
+		return DeployOutcome{}, deployError(req, err)
+	}
+	pool := &router.Pool{Version: req.Version, Digest: req.Artifact.Digest}
+	for _, in := range insts {
+		pool.Backends = append(pool.Backends, in.Addr)
+	}
+	switch {
+	case st.Stable == nil || st.Stable.Version == req.Version:
+		st.Stable, st.Canary, st.Weight = pool, nil, 0
+	case req.Weight >= 100:
+		if err := d.savePrevious(req.Product, req.Env, req.Service.Name, st.Stable); err != nil {
+			return DeployOutcome{}, err
+		}
+		st.Stable, st.Canary, st.Weight = pool, nil, 0
+	default:
+		st.Canary, st.Weight = pool, req.Weight
+	}
+	if _, err := rc.SetState(ctx, st); err != nil {
+		return DeployOutcome{}, fmt.Errorf("route %s on %s to %s: %w", req.Service.Name, req.Env, req.Version, err)
+	}
+	activity.GetLogger(ctx).Info("deployed", "service", req.Service.Name, "env", req.Env, "version", req.Version, "weight", req.Weight, "instances", len(insts))
+	return DeployOutcome{Canary: st.Canary != nil}, nil
+}
+
+// SetTraffic sets the canary's share; at 100 the canary becomes the stable
+// version and the old stable is kept for an instant rollback.
+func (d *Deployer) SetTraffic(ctx context.Context, req TrafficRequest) error {
+	rc, _, err := d.router(ctx, req.Product, req.Env, req.Service)
+	if err != nil {
+		return err
+	}
+	st, err := rc.State(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Canary == nil {
+		// Nothing to move: a first deploy went straight to stable, or a
+		// retry finds the promotion done.
+		return nil
+	}
+	if req.Weight >= 100 {
+		if err := d.savePrevious(req.Product, req.Env, req.Service, st.Stable); err != nil {
+			return err
+		}
+		st.Stable, st.Canary, st.Weight = st.Canary, nil, 0
+	} else {
+		st.Weight = req.Weight
+	}
+	_, err = rc.SetState(ctx, st)
+	return err
+}
+
+// Rollback takes a failed version out of traffic: a canary is dropped; a
+// version that already serves as stable is replaced by the previous one,
+// still running. Then the failed version's instances stop.
+func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) error {
+	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.Canary != nil && st.Canary.Version == req.Version:
+		st.Canary, st.Weight = nil, 0
+	case st.Stable != nil && st.Stable.Version == req.Version:
+		prev, err := d.previous(req.Product, req.Env, req.Service)
+		if err != nil {
+			return err
+		}
+		st.Stable = prev // nil when this was the first version: nothing is left serving
+	}
+	if _, err := rc.SetState(ctx, st); err != nil {
+		return err
+	}
+	if err := d.stop(ctx, t, req.Product, req.Env, req.Service, func(v string) bool { return v == req.Version }); err != nil {
+		return err
+	}
+	activity.GetLogger(ctx).Warn("rolled back", "service", req.Service, "env", req.Env, "version", req.Version, "reason", req.Reason)
+	return nil
+}
+
+// Retire stops every instance of a service that is not req.Version, once
+// req.Version serves as stable.
+func (d *Deployer) Retire(ctx context.Context, req RetireRequest) error {
+	t, _, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
+	if err != nil {
+		return err
+	}
+	if st.Stable == nil || st.Stable.Version != req.Version || st.Canary != nil {
+		return badInput("retire old versions of %s on %s: %s is not the only version serving", req.Service, req.Env, req.Version)
+	}
+	if err := d.stop(ctx, t, req.Product, req.Env, req.Service, func(v string) bool { return v != req.Version }); err != nil {
+		return err
+	}
+	return d.savePrevious(req.Product, req.Env, req.Service, nil)
+}
+
+// Promote checks that every service of the release serves its digest as
+// the stable version: the release is then what production runs.
+func (d *Deployer) Promote(ctx context.Context, req PromoteRequest) error {
+	for _, a := range req.Artifacts {
+		rc, _, err := d.router(ctx, req.Product, req.Env, a.Service)
+		if err != nil {
+			return err
+		}
+		st, err := rc.State(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Stable == nil || st.Stable.Digest != a.Digest || st.Canary != nil {
+			return badInput("promote %s %s: %s on %s does not serve %s alone", req.Product, req.Version, a.Service, req.Env, a.Digest)
+		}
+	}
+	return nil
+}
+
+// stop stops the service's instances whose version matches.
+func (d *Deployer) stop(ctx context.Context, t deploy.Target, product, env, service string, match func(version string) bool) error {
+	running, err := t.Running(ctx, product, env, service)
+	if err != nil {
+		return err
+	}
+	var doomed []deploy.Instance
+	for _, in := range running {
+		if match(in.Version) {
+			doomed = append(doomed, in)
+		}
+	}
+	return t.Stop(ctx, doomed)
+}
+
+// savePrevious records (or, with nil, forgets) the version a rollback
+// switches back to.
+func (d *Deployer) savePrevious(product, env, service string, p *router.Pool) error {
+	path := filepath.Join(d.routerDir(product, env, service), "previous.json")
+	if p == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// previous returns the version a rollback switches back to, or nil.
+func (d *Deployer) previous(product, env, service string) (*router.Pool, error) {
+	data, err := os.ReadFile(filepath.Join(d.routerDir(product, env, service), "previous.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p router.Pool
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("previous version of %s on %s: %w", service, env, err)
+	}
+	return &p, nil
+}
+
+// deployError makes refusals and unhealthy instances permanent.
+func deployError(req DeployRequest, err error) error {
+	var unhealthy *deploy.UnhealthyError
+	if errors.Is(err, deploy.ErrInvalidSpec) || errors.Is(err, deploy.ErrBadImage) || errors.As(err, &unhealthy) {
+		return permanent(ErrRefused, fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err))
+	}
+	return fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err)
+}

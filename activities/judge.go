@@ -1,0 +1,139 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/signalman/signalman/internal/canary"
+	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/deploy/router"
+)
+
+// AnalyzeCanary judges the canary on the traffic of its last pause: the
+// router's records of every request to the stable and the canary versions.
+// Too little traffic is never a pass: it comes back marginal, for a person.
+func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdict, error) {
+	if req.Step < 0 || req.Step >= len(req.Canary.Steps) {
+		return Verdict{}, badInput("canary of %s: no step %d", req.Service, req.Step)
+	}
+	rc, _, err := d.router(ctx, req.Product, req.Env, req.Service)
+	if err != nil {
+		return Verdict{}, err
+	}
+	st, err := rc.State(ctx)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if st.Canary == nil {
+		return Verdict{Class: Pass, Score: 100, Detail: "no canary to judge: the first version of the service went straight to stable"}, nil
+	}
+	pause := req.Canary.Steps[req.Step].Pause
+	var baseline, canaryS map[string][]float64
+	if req.Canary.Prometheus != "" {
+		baseline, canaryS, err = prometheusSamples(ctx, req, st, pause)
+	} else {
+		baseline, canaryS, err = routerSamples(ctx, rc, st, pause)
+	}
+	if err != nil {
+		return Verdict{}, err
+	}
+	res := canary.Judge(judgeConfig(req.Canary), baseline, canaryS)
+	v := Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary()}
+	switch res.Class {
+	case canary.ClassPass:
+		v.Class = Pass
+	case canary.ClassFail:
+		v.Class = Fail
+	default:
+		v.Class = Marginal
+	}
+	return v, nil
+}
+
+// routerSamples are the samples from the router's records of the pause.
+func routerSamples(ctx context.Context, rc router.Client, st router.State, pause time.Duration) (baseline, canaryS map[string][]float64, err error) {
+	reqs, err := rc.Requests(ctx, time.Now().Add(-pause))
+	if err != nil {
+		return nil, nil, err
+	}
+	baseline, canaryS = canary.Samples(judgeRequests(reqs, st), interval(pause))
+	return baseline, canaryS, nil
+}
+
+// prometheusQueries are the range queries per metric, over the metrics
+// the routers export, for one pool and version. Prometheus must scrape
+// each router's admin /metrics with the labels service and env set to the
+// service and environment it fronts (in its scrape configuration).
+var prometheusQueries = map[string]string{
+	canary.ErrorRate: `sum(rate(router_request_errors_total{%[1]s}[%[2]s])) / sum(rate(router_requests_total{%[1]s}[%[2]s]))`,
+	canary.Latency:   `histogram_quantile(0.5, sum by (le) (rate(router_request_duration_seconds_bucket{%[1]s}[%[2]s])))`,
+}
+
+// prometheusSamples are the samples from a Prometheus server's HTTP API:
+// each metric as a time series over the pause, for the stable and the
+// canary pools.
+func prometheusSamples(ctx context.Context, req AnalyzeRequest, st router.State, pause time.Duration) (baseline, canaryS map[string][]float64, err error) {
+	p := canary.Prometheus{URL: req.Canary.Prometheus}
+	step := interval(pause)
+	end := time.Now()
+	start := end.Add(-pause)
+	window := fmt.Sprintf("%dms", (2 * step).Milliseconds())
+	baseline, canaryS = map[string][]float64{}, map[string][]float64{}
+	for _, m := range req.Canary.Metrics {
+		q, ok := prometheusQueries[m.Name]
+		if !ok {
+			return nil, nil, badInput("canary of %s: no Prometheus query for metric %q", req.Service, m.Name)
+		}
+		for _, side := range []struct {
+			pool *router.Pool
+			name string
+			into map[string][]float64
+		}{{st.Stable, router.PoolStable, baseline}, {st.Canary, router.PoolCanary, canaryS}} {
+			if side.pool == nil {
+				continue
+			}
+			sel := fmt.Sprintf(`service=%q,env=%q,pool=%q,version=%q`, req.Service, req.Env, side.name, side.pool.Version)
+			values, err := p.Range(ctx, fmt.Sprintf(q, sel, window), start, end, step)
+			if err != nil {
+				return nil, nil, fmt.Errorf("canary of %s: %w", req.Service, err)
+			}
+			side.into[m.Name] = values
+		}
+	}
+	return baseline, canaryS, nil
+}
+
+// judgeRequests keeps the records of the two versions being compared.
+func judgeRequests(reqs []router.Request, st router.State) []canary.Request {
+	out := make([]canary.Request, 0, len(reqs))
+	for _, r := range reqs {
+		var backend string
+		switch {
+		case r.Pool == router.PoolCanary && r.Version == st.Canary.Version:
+			backend = canary.Canary
+		case r.Pool == router.PoolStable && st.Stable != nil && r.Version == st.Stable.Version:
+			backend = canary.Stable
+		default:
+			continue
+		}
+		out = append(out, canary.Request{Backend: backend, At: r.At, Latency: r.Latency, Status: r.Status})
+	}
+	return out
+}
+
+// interval is the bucket error rates are computed over: a pause yields
+// about twice the judge's minimum of samples per side, so a canary with
+// little traffic still has enough buckets to be judged.
+func interval(pause time.Duration) time.Duration {
+	return max(pause/(2*canary.DefaultMinSamples), 100*time.Millisecond)
+}
+
+// judgeConfig maps the pipeline's canary settings to the judge's.
+func judgeConfig(c config.Canary) canary.Config {
+	cfg := canary.Config{Confidence: c.Confidence, Marginal: c.Marginal, Pass: c.Pass}
+	for _, m := range c.Metrics {
+		cfg.Metrics = append(cfg.Metrics, canary.Metric{Name: m.Name, Direction: m.Direction, Weight: m.Weight, Tolerance: m.Tolerance, AbsTolerance: m.AbsTolerance})
+	}
+	return cfg
+}

@@ -1,0 +1,214 @@
+package activities
+
+import (
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"go.temporal.io/sdk/activity"
+
+	"github.com/signalman/signalman/internal/artifact"
+	"github.com/signalman/signalman/internal/artifact/signature"
+	"github.com/signalman/signalman/internal/config"
+)
+
+// Signer signs images and attaches their SBOM and provenance as signed
+// attestations, and verifies all of it before every deploy. The private
+// key's password is read from the worker's environment at run time.
+type Signer struct {
+	// KeyFile and PublicKeyFile are the cosign key pair.
+	KeyFile       string
+	PublicKeyFile string
+	// PasswordEnv names the variable holding the key's password (COSIGN_PASSWORD).
+	PasswordEnv string
+	// Dir holds temporary files (binaries read for their SBOM).
+	Dir string
+	// Remote gives the registry options (credentials from the keychain).
+	Remote func(context.Context) []remote.Option
+}
+
+// Sign signs the artifact's digest and attests its SBOM and provenance.
+// Each step checks before acting, so a retry adds nothing twice.
+func (s *Signer) Sign(ctx context.Context, req SignRequest) error {
+	ref, err := digestRef(req.Artifact)
+	if err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(s.KeyFile)
+	if err != nil {
+		return badInput("sign %s: read the signing key: %v; create one with `signalman keys generate`", req.Artifact.Service, err)
+	}
+	signer, err := signature.LoadSigner(pem, []byte(os.Getenv(s.PasswordEnv)))
+	if errors.Is(err, signature.ErrWrongPassword) {
+		return badInput("sign %s: %s does not open %s", req.Artifact.Service, s.PasswordEnv, s.KeyFile)
+	}
+	if err != nil {
+		return badInput("sign %s: %v", req.Artifact.Service, err)
+	}
+	opts := s.Remote(ctx)
+	log := activity.GetLogger(ctx)
+
+	added, err := signer.Sign(ctx, ref, map[string]string{
+		"dev.signalman.product": req.Product,
+		"dev.signalman.service": req.Artifact.Service,
+		"dev.signalman.version": req.Version,
+		"dev.signalman.commit":  req.Commit,
+	}, opts...)
+	if err != nil {
+		return signError("sign", req.Artifact, err)
+	}
+	log.Info("signature", "image", ref.String(), "added", added)
+
+	img, err := remote.Image(ref, opts...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ref, err)
+	}
+	sbom, goVersion, err := s.sbom(req, img)
+	if err != nil {
+		return err
+	}
+	prov, err := artifact.Provenance(artifact.ProvenanceInput{
+		Source:       source(req, img),
+		Tag:          req.Version,
+		Context:      req.Build.Context,
+		Package:      req.Build.Package,
+		Dockerfile:   req.Build.Dockerfile,
+		GoVersion:    goVersion,
+		Flags:        flagsOf(req),
+		InvocationID: req.Invocation,
+	})
+	if err != nil {
+		return badInput("provenance of %s: %v", req.Artifact.Service, err)
+	}
+	for _, a := range []struct {
+		kind string
+		body []byte
+	}{{artifact.PredicateCycloneDX, sbom}, {artifact.PredicateSLSAProvenance, prov}} {
+		added, err := signer.Attest(ctx, ref, a.kind, a.body, opts...)
+		if err != nil {
+			return signError("attest", req.Artifact, err)
+		}
+		log.Info("attestation", "image", ref.String(), "type", a.kind, "added", added)
+	}
+	return nil
+}
+
+// Verify refuses an artifact unless its digest carries a valid signature by
+// the configured key and a signed provenance naming the release's commit.
+func (s *Signer) Verify(ctx context.Context, req VerifyRequest) error {
+	ref, err := digestRef(req.Artifact)
+	if err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(s.PublicKeyFile)
+	if err != nil {
+		return badInput("verify %s: read the public key: %v", req.Artifact.Service, err)
+	}
+	verifier, err := signature.LoadVerifier(pem)
+	if err != nil {
+		return badInput("verify %s: %v", req.Artifact.Service, err)
+	}
+	opts := s.Remote(ctx)
+	if err := verifier.VerifySignature(ctx, ref, opts...); err != nil {
+		return refusal(req.Artifact, err)
+	}
+	pred, err := verifier.Attestation(ctx, ref, artifact.PredicateSLSAProvenance, opts...)
+	if err != nil {
+		return refusal(req.Artifact, err)
+	}
+	commit, err := artifact.ProvenanceCommit(pred)
+	if err != nil {
+		return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s: %w", ref, err))
+	}
+	if commit != req.Commit {
+		return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s: its provenance says it was built from %s, but %s %s is commit %s", ref, commit, req.Product, req.Version, req.Commit))
+	}
+	activity.GetLogger(ctx).Info("verified", "image", ref.String(), "commit", commit)
+	return nil
+}
+
+// sbom describes the image: from the Go binary's build information when the
+// image is a Go build, from its files otherwise.
+func (s *Signer) sbom(req SignRequest, img v1.Image) ([]byte, string, error) {
+	src := source(req, img)
+	if req.Build.Kind == config.BuildDockerfile {
+		b, err := artifact.SBOMFromImage(img, src)
+		return b, "", err
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return nil, "", err
+	}
+	dir, err := os.MkdirTemp(s.Dir, "sbom-")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, req.Artifact.Service)
+	if err := artifact.ExtractFile(img, artifact.BinaryPath(req.Artifact.Service), bin); err != nil {
+		return nil, "", fmt.Errorf("sbom of %s: %w", req.Artifact.Service, err)
+	}
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return nil, "", fmt.Errorf("sbom of %s: %w", req.Artifact.Service, err)
+	}
+	b, err := artifact.SBOM(bin, artifact.GoBuild{
+		Service: src.Service, Version: src.Version, Commit: src.Commit, Repository: src.Repository, CommitTime: src.CommitTime,
+		Context: req.Build.Context, Package: req.Build.Package,
+	})
+	return b, info.GoVersion, err
+}
+
+// source describes the release an image was built from; its time is the
+// image's creation time, which the build set to the commit time.
+func source(req SignRequest, img v1.Image) artifact.Source {
+	src := artifact.Source{Service: req.Artifact.Service, Version: req.Version, Commit: req.Commit, Repository: req.RepoURL}
+	if cfg, err := img.ConfigFile(); err == nil {
+		src.CommitTime = cfg.Created.Time
+	}
+	if src.CommitTime.IsZero() {
+		src.CommitTime = time.Unix(0, 0).UTC()
+	}
+	return src
+}
+
+func flagsOf(req SignRequest) []string {
+	if req.Build.Kind == config.BuildDockerfile {
+		return nil
+	}
+	return artifact.GoFlags(req.Version)
+}
+
+// digestRef is the artifact's image addressed by its digest.
+func digestRef(a Artifact) (name.Digest, error) {
+	ref, err := name.NewDigest(a.Ref(), name.Insecure)
+	if err != nil {
+		return name.Digest{}, badInput("image %s of %s: %v", a.Ref(), a.Service, err)
+	}
+	return ref, nil
+}
+
+// signError keeps bad input permanent and lets registry trouble retry.
+func signError(what string, a Artifact, err error) error {
+	if errors.Is(err, signature.ErrImageNotFound) || errors.Is(err, signature.ErrInvalidPredicate) {
+		return permanent(ErrBadInput, fmt.Errorf("%s %s: %w", what, a.Ref(), err))
+	}
+	return fmt.Errorf("%s %s: %w", what, a.Ref(), err)
+}
+
+// refusal makes a failed verification permanent; anything else (a registry
+// that does not answer) is retried.
+func refusal(a Artifact, err error) error {
+	for _, e := range []error{signature.ErrUnsigned, signature.ErrBadSignature, signature.ErrDigestMismatch, signature.ErrNoAttestation, signature.ErrImageNotFound} {
+		if errors.Is(err, e) {
+			return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s of %s: %w", a.Ref(), a.Service, err))
+		}
+	}
+	return fmt.Errorf("verify %s: %w", a.Ref(), err)
+}

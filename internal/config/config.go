@@ -1,0 +1,228 @@
+// Package config holds the schema of the pipeline file (signalman.yaml),
+// its defaults and its validation.
+package config
+
+import (
+	"time"
+
+	"github.com/signalman/signalman/internal/window"
+)
+
+// Environment names every pipeline must define.
+const (
+	Stage = "stage"
+	Prod  = "prod"
+)
+
+// Build kinds (Build.Kind).
+const (
+	// BuildGo builds a Go main package into an image without a Docker daemon.
+	BuildGo = "go"
+	// BuildDockerfile builds an image from a Dockerfile with the Docker Engine.
+	BuildDockerfile = "dockerfile"
+)
+
+// Deploy targets (Environment.Target).
+const (
+	// TargetProcess runs the image's entrypoint as a local process.
+	TargetProcess = "process"
+	// TargetDocker runs the image as containers in the Docker Engine.
+	TargetDocker = "docker"
+)
+
+// Canary metric names (CanaryMetric.Name).
+const (
+	// MetricErrorRate is the share of requests that failed.
+	MetricErrorRate = "error_rate"
+	// MetricLatency is the time to answer a request.
+	MetricLatency = "latency"
+)
+
+// Harmful directions of a canary metric (CanaryMetric.Direction).
+const (
+	// DirectionIncrease fails the canary when the metric goes up.
+	DirectionIncrease = "increase"
+	// DirectionDecrease fails the canary when the metric goes down.
+	DirectionDecrease = "decrease"
+	// DirectionEither fails the canary when the metric moves either way.
+	DirectionEither = "either"
+)
+
+// Pipeline is one product's signalman.yaml. It holds no secrets: where a
+// secret is needed it names the environment variable the worker reads it from.
+type Pipeline struct {
+	// Product names the product in workflow IDs, images and labels: lowercase
+	// letters, digits and dashes, at most 40 characters.
+	Product    string     `yaml:"product" json:"product"`
+	Repository Repository `yaml:"repository" json:"repository"`
+	Versioning Versioning `yaml:"versioning" json:"versioning"`
+	Tests      Tests      `yaml:"tests" json:"tests"`
+	// Services are deployed in OrderedServices order; at least one.
+	Services []Service `yaml:"services" json:"services"`
+	// Migrations run before the services that need them (MigrationsBefore).
+	Migrations []Migration `yaml:"migrations" json:"migrations,omitempty"`
+	// Environments holds exactly Stage and Prod.
+	Environments map[string]Environment `yaml:"environments" json:"environments"`
+	// Approvers lists, by role, the people whose signoffs count.
+	Approvers     map[string][]string `yaml:"approvers" json:"approvers"`
+	Release       Release             `yaml:"release" json:"release"`
+	Notifications Notifications       `yaml:"notifications" json:"notifications"`
+}
+
+// Repository says where the product's source lives.
+type Repository struct {
+	// URL is what `git clone` takes: a path, file://, https:// or ssh URL.
+	URL string `yaml:"url" json:"url"`
+	// MainBranch is the branch trains are cut from (default "main").
+	MainBranch string `yaml:"main_branch" json:"mainBranch"`
+	// GitHub is "owner/name" when the repository is on GitHub (optional).
+	GitHub string `yaml:"github" json:"github,omitempty"`
+}
+
+// Versioning sets the version scheme vMAJOR.TRAIN.PATCH.
+type Versioning struct {
+	Major int `yaml:"major" json:"major"` // default 1
+}
+
+// Tests says how a tagged commit is tested.
+type Tests struct {
+	// Command runs with `sh -c` in a clean checkout of the tag.
+	Command string `yaml:"command" json:"command,omitempty"`
+	// Timeout bounds one run of Command (default 30m).
+	Timeout time.Duration `yaml:"timeout" json:"timeout"`
+	// GitHubChecks waits for the repository's CI checks on the tagged commit.
+	GitHubChecks bool `yaml:"github_checks" json:"githubChecks,omitempty"`
+}
+
+// Service is one deployable unit of the product.
+type Service struct {
+	// Name is unique in the pipeline: lowercase letters, digits and dashes.
+	Name string `yaml:"name" json:"name"`
+	// Order sorts deploys (lower first); services with equal order keep file order.
+	Order int   `yaml:"order" json:"order"`
+	Build Build `yaml:"build" json:"build"`
+	// Port is where the service listens (1 to 65535), 0 when it has none.
+	Port      int    `yaml:"port" json:"port,omitempty"`
+	Instances int    `yaml:"instances" json:"instances"` // 1 to 20, default 1
+	Health    Health `yaml:"health" json:"health"`
+	// Smoke requests run after every deploy; a failure rolls back.
+	Smoke []Smoke `yaml:"smoke" json:"smoke,omitempty"`
+}
+
+// Build says how a service's image is made.
+type Build struct {
+	// Kind is "go" (daemonless) or "dockerfile" (Docker Engine); default "go".
+	Kind string `yaml:"kind" json:"kind"`
+	// Context is the directory, relative to the repository root (default ".").
+	Context string `yaml:"context" json:"context"`
+	// Package is the Go main package to build, for kind "go" (default ".").
+	Package string `yaml:"package" json:"package,omitempty"`
+	// Dockerfile is relative to Context, for kind "dockerfile" (default "Dockerfile").
+	Dockerfile string `yaml:"dockerfile" json:"dockerfile,omitempty"`
+}
+
+// Health is the readiness check of a running instance.
+type Health struct {
+	Path     string        `yaml:"path" json:"path"`         // default "/healthz"
+	Timeout  time.Duration `yaml:"timeout" json:"timeout"`   // default 60s
+	Interval time.Duration `yaml:"interval" json:"interval"` // default 1s
+}
+
+// Smoke is one request made after every deploy.
+type Smoke struct {
+	Path   string `yaml:"path" json:"path"`     // starts with "/"
+	Status int    `yaml:"status" json:"status"` // the status wanted, default 200
+	// Contains, when set, must appear in the response body.
+	Contains string `yaml:"contains" json:"contains,omitempty"`
+}
+
+// Migration is a database change run as its own step, before the service
+// named in Before, and never rolled back.
+type Migration struct {
+	Name string `yaml:"name" json:"name"` // unique among migrations
+	// Command applies the migration; it runs with `sh -c`.
+	Command string `yaml:"command" json:"command"`
+	// Before names the service deployed after it.
+	Before string `yaml:"before" json:"before"`
+}
+
+// Environment is one place the product runs.
+type Environment struct {
+	// Target is "process" (default) or "docker".
+	Target string `yaml:"target" json:"target"`
+	// Window holds production deploys to allowed times; nil means always open.
+	Window *window.Spec `yaml:"window" json:"window,omitempty"`
+	// Canary is the canary analysis; nil deploys straight to full traffic.
+	Canary *Canary `yaml:"canary" json:"canary,omitempty"`
+	// Signoffs are the roles that must sign before deploying here.
+	Signoffs []Signoff `yaml:"signoffs" json:"signoffs,omitempty"`
+}
+
+// Signoff requires Count distinct listed approvers of Role.
+type Signoff struct {
+	Role  string `yaml:"role" json:"role"`
+	Count int    `yaml:"count" json:"count"` // default 1
+}
+
+// Canary configures progressive delivery and its judge.
+type Canary struct {
+	Steps []CanaryStep `yaml:"steps" json:"steps"`
+	// Confidence of the Mann-Whitney U test (default 0.98).
+	Confidence float64 `yaml:"confidence" json:"confidence"`
+	// Marginal and Pass are score thresholds (defaults 75 and 95).
+	Marginal float64 `yaml:"marginal" json:"marginal"`
+	Pass     float64 `yaml:"pass" json:"pass"`
+	// DecisionTimeout bounds the wait for a person on a marginal score; then it rolls back (default 30m).
+	DecisionTimeout time.Duration  `yaml:"decision_timeout" json:"decisionTimeout"`
+	Metrics         []CanaryMetric `yaml:"metrics" json:"metrics"`
+	// Prometheus is the base URL of a Prometheus HTTP API; empty uses the router's metrics.
+	Prometheus string `yaml:"prometheus" json:"prometheus,omitempty"`
+}
+
+// CanaryStep sends Weight percent of traffic to the canary for Pause, then judges it.
+type CanaryStep struct {
+	Weight int           `yaml:"weight" json:"weight"`
+	Pause  time.Duration `yaml:"pause" json:"pause"`
+}
+
+// CanaryMetric is one metric the judge compares.
+type CanaryMetric struct {
+	// Name is "error_rate" or "latency".
+	Name string `yaml:"name" json:"name"`
+	// Direction is the harmful direction: "increase" (default), "decrease" or "either".
+	Direction string `yaml:"direction" json:"direction"`
+	// Weight of the metric in the score (default 1).
+	Weight float64 `yaml:"weight" json:"weight"`
+	// Tolerance is the relative effect size accepted as no change (default 0.1).
+	Tolerance float64 `yaml:"tolerance" json:"tolerance"`
+	// AbsTolerance is the change in the metric's own unit accepted as no
+	// change (defaults: 0.001 for error_rate, 0.005 seconds for latency):
+	// sub-millisecond noise between two healthy instances is not a regression.
+	AbsTolerance float64 `yaml:"abs_tolerance" json:"absTolerance"`
+}
+
+// Release holds defaults for the release gates.
+type Release struct {
+	// ShipDelay is the wait after the last required signoff when a release
+	// has no ETA (default 5m).
+	ShipDelay time.Duration `yaml:"ship_delay" json:"shipDelay"`
+	// BuildParallelism is how many services build at once (default 4).
+	BuildParallelism int `yaml:"build_parallelism" json:"buildParallelism"`
+	// Managers may decide on held releases besides the person who triggered them.
+	Managers []string `yaml:"managers" json:"managers,omitempty"`
+	// ExceptionRole is the approver role that may open the window for an exception (default "sre").
+	ExceptionRole string `yaml:"exception_role" json:"exceptionRole"`
+}
+
+// Notifications says where stage messages go.
+type Notifications struct {
+	Slack *Slack `yaml:"slack" json:"slack,omitempty"`
+}
+
+// Slack posts to one channel with a bot token read from TokenEnv.
+type Slack struct {
+	Channel  string `yaml:"channel" json:"channel"`
+	TokenEnv string `yaml:"token_env" json:"tokenEnv"` // default "SLACK_BOT_TOKEN"
+	// Users maps Slack user IDs to approver names.
+	Users map[string]string `yaml:"users" json:"users,omitempty"`
+}

@@ -1,0 +1,100 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// healthRequestTimeout bounds one health check request.
+const healthRequestTimeout = 2 * time.Second
+
+// notHealthy is why an instance did not become healthy; Start turns it into
+// an UnhealthyError with the instance's output.
+type notHealthy string
+
+func (e notHealthy) Error() string { return string(e) }
+
+// healthCheck polls one instance until it answers its health path with 2xx.
+type healthCheck struct {
+	// URL is what is polled, e.g. http://127.0.0.1:41234/healthz.
+	URL      string
+	Timeout  time.Duration
+	Interval time.Duration
+	// Ended, if set, is asked before every poll whether the instance has
+	// ended, and returns how it did (or "" while it runs); polling then stops.
+	Ended func(ctx context.Context) string
+	// Owns, if set, confirms a 2xx came from the instance itself, not from
+	// another process that took its port.
+	Owns func() (bool, error)
+}
+
+// wait returns nil once the instance is healthy, a notHealthy error when it
+// ended or the timeout passed, or ctx's error.
+func (h healthCheck) wait(ctx context.Context) error {
+	client := &http.Client{
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		Timeout:   healthRequestTimeout,
+		// A redirect is an answer of its own, not a hop to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	deadline := time.Now().Add(h.Timeout)
+	last := "no answer yet"
+	for {
+		if h.Ended != nil {
+			if how := h.Ended(ctx); how != "" {
+				return notHealthy(how)
+			}
+		}
+		status, err := h.poll(ctx, client, deadline)
+		switch {
+		case err == nil && status/100 == 2:
+			owned, oerr := true, error(nil)
+			if h.Owns != nil {
+				owned, oerr = h.Owns()
+			}
+			if owned || oerr != nil {
+				return nil
+			}
+			last = fmt.Sprintf("GET %s answered, but from another process that holds the port", h.URL)
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			last = err.Error()
+		default:
+			last = fmt.Sprintf("GET %s answered %d %s", h.URL, status, http.StatusText(status))
+		}
+		if !time.Now().Add(h.Interval).Before(deadline) {
+			if h.Ended != nil {
+				if how := h.Ended(ctx); how != "" {
+					return notHealthy(how)
+				}
+			}
+			return notHealthy(fmt.Sprintf("no 2xx answer within %s; last: %s", h.Timeout, last))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(h.Interval):
+		}
+	}
+}
+
+// poll sends one health check request and returns the status code.
+func (h healthCheck) poll(ctx context.Context, client *http.Client, deadline time.Time) (int, error) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.URL, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

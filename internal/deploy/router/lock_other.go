@@ -1,0 +1,19 @@
+//go:build !unix
+
+package router
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// lockDir creates the lock file but cannot lock it on this platform: running
+// two routers on one directory is left to the user to avoid.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock router directory %s: %w", dir, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/deploy/router"
+	"github.com/signalman/signalman/workflows"
+)
+
+// load sends steady traffic through the production routers and counts the
+// answers by the version that gave them.
+type load struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	counts map[string]*tally
+}
+
+// tally is what one version answered.
+type tally struct{ ok, failed int }
+
+// loadRate is the requests per second sent to each service.
+const loadRate = 25
+
+func startLoad(ctx context.Context, routers string, services []config.Service) *load {
+	ctx, cancel := context.WithCancel(ctx)
+	l := &load{cancel: cancel, counts: map[string]*tally{}}
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, svc := range services {
+		_, info, err := router.Open(filepath.Join(routers, svc.Name))
+		if err != nil {
+			continue
+		}
+		path := "/"
+		if len(svc.Smoke) > 0 {
+			path = svc.Smoke[0].Path
+		}
+		url := "http://" + info.Listen + path
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			tick := time.NewTicker(time.Second / loadRate)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				resp, err := client.Get(url)
+				version, failed := "unreachable", true
+				if err == nil {
+					version = resp.Header.Get(router.HeaderVersion)
+					failed = resp.StatusCode >= 500
+					resp.Body.Close()
+				}
+				l.mu.Lock()
+				t := l.counts[svc.Name+" "+version]
+				if t == nil {
+					t = &tally{}
+					l.counts[svc.Name+" "+version] = t
+				}
+				if failed {
+					t.failed++
+				} else {
+					t.ok++
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// stop ends the traffic and returns the counts, "service version" to tally.
+func (l *load) stop() map[string]tally {
+	l.cancel()
+	l.wg.Wait()
+	out := map[string]tally{}
+	for k, v := range l.counts {
+		out[k] = *v
+	}
+	return out
+}
+
+// summary prints what the demo did.
+func summary(first, second workflows.Status, traffic map[string]tally) {
+	fmt.Println("\n== summary ==")
+	for _, st := range []workflows.Status{first, second} {
+		fmt.Printf("%s %s: %s", st.Product, st.Version, st.State)
+		if st.Error != "" {
+			fmt.Printf(" (%s)", st.Error)
+		}
+		fmt.Println()
+		for _, s := range st.Stages {
+			if !s.Started.IsZero() && !s.Ended.IsZero() {
+				fmt.Printf("  %-13s %-8s %8s  %s\n", s.Name, s.State, s.Ended.Sub(s.Started).Round(100*time.Millisecond), s.Detail)
+			}
+		}
+		for _, a := range st.Artifacts {
+			fmt.Printf("  image %-15s %s\n", a.Service, a.Ref())
+		}
+		for _, dep := range st.Deploys {
+			for _, v := range dep.Verdicts {
+				fmt.Printf("  canary %-14s %3d%%: %-8s score %3.0f  %s\n", dep.Service, v.Weight, v.Class, v.Score, v.Detail)
+			}
+			if dep.Outcome == workflows.RolledBack {
+				fmt.Printf("  %s on %s rolled back: %s\n", dep.Service, dep.Env, dep.Reason)
+			}
+		}
+	}
+	fmt.Println("traffic through the production routers during the second release:")
+	keys := make([]string, 0, len(traffic))
+	for k := range traffic {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t := traffic[k]
+		fmt.Printf("  %-30s %6d ok %6d failed\n", k, t.ok, t.failed)
+	}
+	for _, dep := range second.Deploys {
+		if dep.Outcome == workflows.RolledBack && dep.Env == config.Prod {
+			fmt.Printf("%s of %s was rolled back; production %s kept serving %s (%d failed requests from it above)\n",
+				dep.Service, second.Version, dep.Service, first.Version, traffic[dep.Service+" "+first.Version].failed)
+		}
+	}
+	if second.State == workflows.Succeeded {
+		fmt.Printf("%s is in production\n", second.Version)
+	}
+}

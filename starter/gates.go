@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/workflows"
+)
+
+// send delivers a gate message to a release and prints the outcome.
+func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req any, outcome string) error {
+	rs, product, v, done, err := c.release(cmd, versionArgument)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := rs.Send(cmd.Context(), product, v, name, req)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		return printJSON(st)
+	}
+	fmt.Printf("%s %s: %s (release now %s at %s)\n", product, v, outcome, st.State, st.Stage)
+	return nil
+}
+
+func (c *cli) signoffCmd() *cobra.Command {
+	var verdict, reason, role string
+	cmd := &cobra.Command{
+		Use:   "signoff VERSION",
+		Short: "QA signoff on stage: green lets the release go on, yellow or red holds it",
+		Example: `  signalman signoff v1.101.0 --verdict green --as quinn
+  signalman signoff v1.101.0 --verdict red --reason "checkout fails on Safari" --as quinn`,
+		Args: exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := workflows.SignoffRequest{Env: config.Stage, Person: c.person, Role: role, Verdict: strings.ToLower(verdict), Reason: reason, Via: "cli"}
+			return c.send(cmd, args[0], workflows.Signoff, req, fmt.Sprintf("%s signoff by %s recorded", req.Verdict, c.person))
+		},
+	}
+	cmd.Flags().StringVar(&verdict, "verdict", "", "green, yellow or red (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (required for yellow and red)")
+	cmd.Flags().StringVar(&role, "role", "", "the role you sign for, when you hold several")
+	return cmd
+}
+
+func (c *cli) approveCmd() *cobra.Command {
+	var env, role string
+	cmd := &cobra.Command{
+		Use:     "approve VERSION",
+		Short:   "Approve a release for an environment (SRE approval for prod)",
+		Example: `  signalman approve v1.101.0 --env prod --as sam`,
+		Args:    exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := workflows.SignoffRequest{Env: env, Person: c.person, Role: role, Verdict: workflows.Green, Via: "cli"}
+			return c.send(cmd, args[0], workflows.Signoff, req, fmt.Sprintf("approval for %s by %s recorded", env, c.person))
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", config.Prod, "environment")
+	cmd.Flags().StringVar(&role, "role", "", "the role you approve as, when you hold several")
+	return cmd
+}
+
+func (c *cli) overrideCmd() *cobra.Command {
+	var reason, justification string
+	cmd := &cobra.Command{
+		Use:     "override-window VERSION",
+		Short:   "Approve a production deploy outside the deploy window (recorded)",
+		Example: `  signalman override-window v1.101.1 --reason prod-down --justification "checkout is down since 17:02, INC-4411" --as sam`,
+		Args:    exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := workflows.OverrideRequest{Person: c.person, Reason: reason, Justification: justification}
+			return c.send(cmd, args[0], workflows.OverrideWindow, req, "window exception approved by "+c.person)
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "one of "+strings.Join(workflows.ExceptionReasons, ", "))
+	cmd.Flags().StringVar(&justification, "justification", "", "the written justification (required)")
+	return cmd
+}
+
+func (c *cli) decideCmd() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:     "decide VERSION abort|wait",
+		Short:   "Decide on a release held by a yellow or red verdict (release manager)",
+		Example: `  signalman decide v1.101.0 wait --reason "fix coming as v1.101.1" --as alice`,
+		Args:    exactArgs(2, "VERSION and a decision (abort or wait)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := workflows.DecisionRequest{Person: c.person, Decision: args[1], Reason: reason}
+			return c.send(cmd, args[0], workflows.Decide, req, "decision "+args[1]+" recorded")
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	return cmd
+}
+
+func (c *cli) abortCmd() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:     "abort VERSION",
+		Short:   "Stop a release; the running stage finishes so nothing is left half-done",
+		Example: `  signalman abort v1.101.0 --reason "wrong commit tagged" --as alice`,
+		Args:    exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := workflows.AbortRequest{Person: c.person, Reason: reason}
+			return c.send(cmd, args[0], workflows.Abort, req, "abort requested by "+c.person)
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
+	return cmd
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
+)
+
+func (c *cli) statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "status VERSION",
+		Short:   "Show every stage of a release with its state, times and who signed off",
+		Example: `  signalman status v1.101.0 --product shop -o json`,
+		Args:    exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, product, v, done, err := c.release(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			st, err := rs.Status(cmd.Context(), product, v)
+			if err != nil {
+				return err
+			}
+			if c.output == "json" {
+				return printJSON(st)
+			}
+			printStatus(os.Stdout, st)
+			return nil
+		},
+	}
+}
+
+func (c *cli) listCmd() *cobra.Command {
+	var running bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List releases, newest first",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, done, err := c.releases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			list, err := rs.List(cmd.Context(), control.Filter{Product: c.product, Running: running, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if c.output == "json" {
+				return printJSON(list)
+			}
+			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "PRODUCT\tVERSION\tSTATE\tSTAGE\tENV\tSTARTED")
+			for _, s := range list {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Product, s.Version, s.State, s.Stage, dash(s.Env), s.Started.Local().Format(timeFormat))
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&running, "running", false, "only releases still running")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many")
+	return cmd
+}
+
+func (c *cli) watchCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "watch VERSION",
+		Short: "Show a release's stage table live until it ends (exit 5 if it fails)",
+		Args:  exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, product, v, done, err := c.release(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			return c.watch(cmd.Context(), rs, product, v)
+		},
+	}
+}
+
+// watch redraws the stage table until the release ends.
+func (c *cli) watch(ctx context.Context, rs control.Releases, product, version string) error {
+	tty := isTerminal(os.Stdout)
+	last := ""
+	for {
+		st, err := rs.Status(ctx, product, version)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		printStatus(&b, st)
+		if out := b.String(); out != last {
+			if tty {
+				fmt.Print("\033[H\033[2J")
+			}
+			fmt.Print(out)
+			last = out
+		}
+		if st.Finished() {
+			if st.State != workflows.Succeeded {
+				return exitCode{exitFailed, fmt.Errorf("%s %s %s: %s", product, version, st.State, st.Error)}
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+const timeFormat = "2006-01-02 15:04:05"
+
+// printStatus writes a release's stage table.
+func printStatus(out io.Writer, st workflows.Status) {
+	fmt.Fprintf(out, "%s %s (train %d): %s", st.Product, st.Version, st.Train, st.State)
+	if !st.Finished() {
+		fmt.Fprintf(out, ", at %s", st.Stage)
+	}
+	fmt.Fprintln(out)
+	if st.Commit != "" {
+		fmt.Fprintf(out, "commit %s, triggered by %s\n", st.Commit, st.TriggeredBy)
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "STAGE\tSTATE\tSTARTED\tTOOK\tDETAIL")
+	for _, s := range st.Stages {
+		started, took := "-", "-"
+		if !s.Started.IsZero() {
+			started = s.Started.Local().Format(timeFormat)
+			if !s.Ended.IsZero() {
+				took = s.Ended.Sub(s.Started).Round(time.Millisecond).String()
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, started, took, s.Detail)
+	}
+	w.Flush()
+	for _, s := range st.Signoffs {
+		line := fmt.Sprintf("signoff: %s %s by %s on %s at %s", s.Role, s.Verdict, s.Person, s.Env, s.At.Local().Format(timeFormat))
+		if s.Reason != "" {
+			line += ": " + s.Reason
+		}
+		fmt.Fprintln(out, line)
+	}
+	if e := st.Exception; e != nil {
+		fmt.Fprintf(out, "window exception: %s approved by %s: %s\n", e.Reason, e.Person, e.Justification)
+	}
+	for _, a := range st.Artifacts {
+		fmt.Fprintf(out, "image: %s %s\n", a.Service, a.Ref())
+	}
+	for _, r := range st.Refusals {
+		fmt.Fprintf(out, "refused %s from %s: %s\n", r.Message, r.Person, r.Reason)
+	}
+	if st.Abort != nil {
+		fmt.Fprintf(out, "aborted by %s: %s\n", st.Abort.Person, st.Abort.Reason)
+	}
+	if st.Error != "" {
+		fmt.Fprintf(out, "error: %s\n", st.Error)
+	}
+	if st.Notes != "" {
+		fmt.Fprintf(out, "\n%s", st.Notes)
+	}
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

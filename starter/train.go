@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/workflows"
+)
+
+func (c *cli) trainCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "train", Short: "Release trains: cut, release, dot releases"}
+	var file string
+	var number int
+	start := &cobra.Command{
+		Use:     "start PRODUCT --train N",
+		Short:   "Cut train-N from main, tag v1.N.0 and release it; the train then takes dot releases",
+		Example: `  signalman train start shop --train 101 -c signalman.yaml`,
+		Args:    exactArgs(1, "PRODUCT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := config.Load(file)
+			if err != nil {
+				return exitCode{exitUsage, err}
+			}
+			if p.Product != args[0] {
+				return usage("%s describes product %q, not %q", file, p.Product, args[0])
+			}
+			if number < 1 {
+				return usage("give the train number with --train N (1 or more)")
+			}
+			rs, done, err := c.releases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			run, err := rs.StartTrain(cmd.Context(), workflows.TrainInput{Pipeline: *p, Train: number, TriggeredBy: c.person})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("train %d of %s running (workflow %s, run %s)\n", number, p.Product, workflows.TrainID(p.Product, number), run)
+			return nil
+		},
+	}
+	start.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")
+	start.Flags().IntVar(&number, "train", 0, "train number")
+	status := &cobra.Command{
+		Use:   "status PRODUCT --train N",
+		Short: "Show a train's releases and pending dot requests",
+		Args:  exactArgs(1, "PRODUCT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, done, err := c.releases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			st, err := rs.TrainStatus(cmd.Context(), args[0], number)
+			if err != nil {
+				return err
+			}
+			if c.output == "json" {
+				return printJSON(st)
+			}
+			fmt.Printf("%s train %d on %s (closed: %v)\n", st.Product, st.Train, st.Branch, st.Closed)
+			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tERROR")
+			for _, r := range st.Releases {
+				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", dash(r.Version), r.State, r.Commits, r.Error)
+			}
+			w.Flush()
+			for _, p := range st.Pending {
+				fmt.Printf("pending: %v from %s\n", p.Commits, p.By)
+			}
+			return nil
+		},
+	}
+	status.Flags().IntVar(&number, "train", 0, "train number")
+	cmd.AddCommand(start, status)
+	return cmd
+}
+
+func (c *cli) dotCmd() *cobra.Command {
+	var number int
+	var picks []string
+	var reason string
+	cmd := &cobra.Command{
+		Use:     "dot PRODUCT --train N --pick SHA [--pick SHA]",
+		Short:   "Dot release: cherry-pick commits already on main onto train-N, tag v1.N.x, release it",
+		Example: `  signalman dot shop --train 101 --pick 3f2c1e9 --pick 8a1b2c3 --reason "checkout rounding"`,
+		Args:    exactArgs(1, "PRODUCT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if number < 1 || len(picks) == 0 {
+				return usage("give the train with --train N and at least one --pick SHA")
+			}
+			rs, done, err := c.releases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			st, err := rs.TrainMessage(cmd.Context(), args[0], number, workflows.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("dot release of %v queued on %s train %d (%d pending)\n", picks, args[0], number, len(st.Pending))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&number, "train", 0, "train number")
+	cmd.Flags().StringArrayVar(&picks, "pick", nil, "commit on main to cherry-pick (repeat, in order)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	return cmd
+}

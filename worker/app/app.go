@@ -1,0 +1,167 @@
+// Package app assembles a Signalman worker: it connects to Temporal (or
+// starts the embedded server), registers the workflows and activities and
+// serves metrics. `worker` runs it; `signalman demo` runs it in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/signalman/signalman/internal/connect"
+	"github.com/signalman/signalman/internal/devserver"
+	"github.com/signalman/signalman/internal/registry"
+	"github.com/signalman/signalman/workflows"
+)
+
+// Config is how a worker runs.
+type Config struct {
+	Conn connect.Options
+	// Dev starts the embedded Temporal server and UI in DataDir.
+	Dev     bool
+	DataDir string
+	// UIAddr is where the dev server's Web UI listens.
+	UIAddr string
+	// MetricsAddr serves Prometheus metrics at /metrics and, with
+	// SLACK_SIGNING_SECRET set, Slack's buttons at /slack/interactions;
+	// empty turns both off.
+	MetricsAddr string
+	// SlackAPI overrides Slack's API address (tests use slacktest).
+	SlackAPI string
+	// Registry is where images are pushed; with Dev and no Registry, the
+	// embedded registry at RegistryAddr.
+	Registry     string
+	RegistryAddr string
+	// Keys is the cosign key pair (default: DefaultKeys(DataDir)); the
+	// password comes from the COSIGN_PASSWORD environment variable.
+	Keys Keys
+	// RouterCommand starts a traffic router process (default RouterCommand()).
+	RouterCommand []string
+	Logger        *slog.Logger
+	// Ready, if set, is called once the worker polls, with the client it uses.
+	Ready func(client.Client)
+}
+
+// DefaultDataDir is where the local default keeps its state: the
+// SIGNALMAN_DATA environment variable, else .signalman in the user's home.
+func DefaultDataDir() string {
+	if d := os.Getenv("SIGNALMAN_DATA"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".signalman"
+	}
+	return filepath.Join(home, ".signalman")
+}
+
+// passwordEnv holds the signing key's password.
+const passwordEnv = "COSIGN_PASSWORD"
+
+// Run runs the worker until ctx is done, then shuts down gracefully: the
+// worker stops polling and lets running activities finish or heartbeat out.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if cfg.Dev {
+		srv, err := devserver.Start(ctx, devserver.Options{
+			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
+			FrontendAddr:     cfg.Conn.Address,
+			UIAddr:           cfg.UIAddr,
+			Namespace:        cfg.Conn.Namespace,
+			SearchAttributes: workflows.SearchAttributes(),
+			Logger:           log,
+		})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		cfg.Conn.Address = srv.FrontendAddr()
+		log.Info("Temporal dev server started", "frontend", srv.FrontendAddr(), "ui", srv.UIURL(), "data", cfg.DataDir)
+	}
+
+	def := DefaultKeys(cfg.DataDir)
+	if cfg.Keys.Private == "" {
+		cfg.Keys.Private = def.Private
+	}
+	if cfg.Keys.Public == "" {
+		cfg.Keys.Public = def.Public
+	}
+	if cfg.Dev {
+		if cfg.Registry == "" {
+			reg, err := registry.Start(ctx, registry.Options{Dir: filepath.Join(cfg.DataDir, "registry"), Addr: cfg.RegistryAddr, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer reg.Stop()
+			cfg.Registry = reg.Host()
+			log.Info("registry started", "host", reg.Host())
+		}
+		created, err := ensureKeys(cfg.Keys, []byte(os.Getenv(passwordEnv)))
+		if err != nil {
+			return fmt.Errorf("signing keys: %w", err)
+		}
+		if created {
+			log.Info("signing key pair created", "public", cfg.Keys.Public)
+		}
+	}
+
+	metrics, err := newMetrics(cfg.MetricsAddr)
+	if err != nil {
+		return err
+	}
+	defer metrics.close()
+	cfg.Conn.Metrics = metrics.handler
+
+	c, err := cfg.Conn.Dial(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 30 * time.Second})
+	deps := Deps{SlackAPI: cfg.SlackAPI, DataDir: cfg.DataDir, Logger: log, Registry: cfg.Registry, Keys: cfg.Keys, PasswordEnv: passwordEnv, RouterCommand: cfg.RouterCommand, Client: c}
+	if err := Register(w, deps); err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
+	}
+	defer w.Stop()
+	log.Info("worker polling", "address", cfg.Conn.Address, "namespace", cfg.Conn.Namespace, "taskQueue", workflows.TaskQueue)
+	if cfg.Ready != nil {
+		cfg.Ready(c)
+	}
+
+	if metrics.handler != nil {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("serve metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.http)
+		if secret := os.Getenv("SLACK_SIGNING_SECRET"); secret != "" {
+			mux.Handle("/slack/interactions", slackInteractions(c, secret, log))
+		}
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped", "error", err)
+			}
+		}()
+		defer hs.Close()
+		log.Info("metrics served", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	return nil
+}

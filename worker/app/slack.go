@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/signalman/signalman/internal/notify"
+	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
+)
+
+// slackInteractions answers Slack's approval buttons: the request's
+// signature and age are checked, the Slack user is mapped to an approver by
+// the release's own pipeline, and the signoff goes through the same update
+// as the CLI's, so Slack refuses exactly what the CLI refuses.
+func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Handler {
+	rs := control.Releases{Client: c}
+	gate := func(value string) (workflows.GateButton, error) {
+		var g workflows.GateButton
+		if err := json.Unmarshal([]byte(value), &g); err != nil {
+			return g, fmt.Errorf("unreadable button: %w", err)
+		}
+		return g, nil
+	}
+	return notify.Interactions{
+		SigningSecret: secret,
+		PersonOf: func(ctx context.Context, user, value string) string {
+			g, err := gate(value)
+			if err != nil {
+				return ""
+			}
+			v, err := c.QueryWorkflow(ctx, workflows.ReleaseID(g.Product, g.Version), "", workflows.QuerySlackUsers)
+			if err != nil {
+				log.Warn("Slack users of a release not read", "product", g.Product, "version", g.Version, "error", err)
+				return ""
+			}
+			var users map[string]string
+			if err := v.Get(&users); err != nil {
+				return ""
+			}
+			return users[user]
+		},
+		Handle: func(ctx context.Context, a notify.Action) (string, error) {
+			g, err := gate(a.Value)
+			if err != nil {
+				return "", err
+			}
+			_, err = rs.Send(ctx, g.Product, g.Version, workflows.Signoff, workflows.SignoffRequest{
+				Env: g.Env, Person: a.Person, Verdict: g.Verdict, Via: "slack",
+			})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s %s: %s signed off on %s by %s", g.Product, g.Version, g.Verdict, g.Env, a.Person), nil
+		},
+	}
+}

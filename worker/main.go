@@ -1,0 +1,48 @@
+// Command worker runs Signalman's Temporal worker. With --dev it also starts
+// the embedded Temporal server and Web UI, so nothing else is needed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/signalman/signalman/worker/app"
+)
+
+func main() {
+	app.RunRouter()
+	var cfg app.Config
+	fs := pflag.NewFlagSet("worker", pflag.ExitOnError)
+	cfg.Conn.Register(fs)
+	fs.BoolVar(&cfg.Dev, "dev", false, "start the embedded Temporal server and Web UI (the local default)")
+	fs.StringVar(&cfg.DataDir, "data", app.DefaultDataDir(), "data directory (env SIGNALMAN_DATA)")
+	fs.StringVar(&cfg.UIAddr, "ui", "127.0.0.1:8233", "Web UI address, with --dev")
+	fs.StringVar(&cfg.Registry, "registry", os.Getenv("SIGNALMAN_REGISTRY"), "where images are pushed, host[:port][/path] (env SIGNALMAN_REGISTRY; with --dev, default: the embedded registry)")
+	fs.StringVar(&cfg.RegistryAddr, "registry-addr", "127.0.0.1:5000", "embedded registry address, with --dev")
+	fs.StringVar(&cfg.Keys.Private, "signing-key", "", "cosign private key (default: DATA/keys/cosign.key); its password comes from COSIGN_PASSWORD")
+	fs.StringVar(&cfg.Keys.Public, "verify-key", "", "cosign public key deploys are verified with (default: DATA/keys/cosign.pub)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "serve Prometheus metrics here at /metrics (empty: off)")
+	fs.StringVar(&cfg.SlackAPI, "slack-api", os.Getenv("SIGNALMAN_SLACK_API"), "Slack API base URL (env SIGNALMAN_SLACK_API; default Slack's own)")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.Parse(os.Args[1:])
+
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(os.Stderr, "worker: --log-level %q: want debug, info, warn or error\n", *level)
+		os.Exit(2)
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := app.Run(ctx, cfg); err != nil {
+		cfg.Logger.Error("worker stopped", "error", err)
+		os.Exit(1)
+	}
+}

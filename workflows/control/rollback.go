@@ -1,0 +1,32 @@
+package control
+
+import (
+	"context"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/signalman/signalman/workflows"
+)
+
+// Rollback starts a rollback of an environment (one at a time per
+// environment: a running one is joined) and waits for its result.
+func (r Releases) Rollback(ctx context.Context, in workflows.RollbackInput) (workflows.RollbackResult, error) {
+	id := workflows.RollbackID(in.Pipeline.Product, in.Env)
+	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("rollback of %s on %s by %s: %s", in.Pipeline.Product, in.Env, in.By, in.Reason),
+	}, workflows.RollbackWorkflow, in)
+	if err != nil {
+		return workflows.RollbackResult{}, fmt.Errorf("start %s: %w", id, err)
+	}
+	var res workflows.RollbackResult
+	if err := run.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("%s: %w", id, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,243 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/config"
+)
+
+// DeployInput is one service's deploy of one release to one environment.
+type DeployInput struct {
+	Product    string              `json:"product"`
+	Version    string              `json:"version"`
+	Commit     string              `json:"commit"`
+	RepoURL    string              `json:"repoURL"`
+	Env        string              `json:"env"`
+	Target     string              `json:"target"`
+	Service    config.Service      `json:"service"`
+	Canary     *config.Canary      `json:"canary,omitempty"`
+	Artifact   activities.Artifact `json:"artifact"`
+	Migrations []config.Migration  `json:"migrations,omitempty"`
+	// Deciders may continue or roll back a marginal canary.
+	Deciders []string `json:"deciders,omitempty"`
+}
+
+// Deploy outcomes.
+const (
+	Deployed   = "deployed"
+	RolledBack = "rolled-back"
+)
+
+// DeployResult is what happened to one service in one environment.
+type DeployResult struct {
+	Service  string               `json:"service"`
+	Env      string               `json:"env"`
+	Digest   string               `json:"digest"`
+	Outcome  string               `json:"outcome"`
+	Verdicts []activities.Verdict `json:"verdicts,omitempty"`
+	Reason   string               `json:"reason,omitempty"`
+	// Phase is what the deploy is doing while it runs.
+	Phase string `json:"phase,omitempty"`
+}
+
+// CanaryDecisionRequest is a person's answer to a marginal canary.
+type CanaryDecisionRequest struct {
+	Person string `json:"person"`
+	// Continue ramps the canary on; false rolls it back.
+	Continue bool   `json:"continue"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// ErrRolledBack is the failure type of a deploy that was rolled back.
+const ErrRolledBack = "RolledBack"
+
+// serviceDeploy is the state of one ServiceDeployWorkflow run.
+type serviceDeploy struct {
+	in       DeployInput
+	res      DeployResult
+	log      log.Logger
+	asking   bool // a marginal verdict waits for a person
+	decision *CanaryDecisionRequest
+}
+
+// ServiceDeployWorkflow deploys one service to one environment: verify the
+// signature, run the migrations that must precede it, deploy, take the
+// canary through its steps, and smoke-test. A failed canary or smoke test
+// rolls the service back; migrations are never rolled back.
+func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, error) {
+	d := &serviceDeploy{
+		in:  in,
+		res: DeployResult{Service: in.Service.Name, Env: in.Env, Digest: in.Artifact.Digest},
+		log: log.With(workflow.GetLogger(ctx), "product", in.Product, "version", in.Version, "env", in.Env, "service", in.Service.Name),
+	}
+	if err := d.listen(ctx); err != nil {
+		return d.res, err
+	}
+	d.phase("verify")
+	err := run(ctx, activities.VerifyName, activities.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact}, nil)
+	if err != nil {
+		return d.res, fmt.Errorf("verify %s before deploying it: %s", in.Artifact.Ref(), cause(err))
+	}
+	for _, m := range in.Migrations {
+		d.phase("migrate " + m.Name)
+		err := run(ctx, activities.MigrateName, activities.MigrateRequest{
+			Product: in.Product, Version: in.Version, Env: in.Env, Commit: in.Commit, RepoURL: in.RepoURL, Migration: m,
+		}, nil)
+		if err != nil {
+			return d.res, fmt.Errorf("migration %s before %s: %s", m.Name, in.Service.Name, cause(err))
+		}
+	}
+
+	weight := 100
+	if in.Canary != nil && len(in.Canary.Steps) > 0 {
+		weight = in.Canary.Steps[0].Weight
+	}
+	d.phase("deploy")
+	var routed activities.DeployOutcome
+	err = run(ctx, activities.DeployName, activities.DeployRequest{
+		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: weight,
+	}, &routed)
+	if err != nil {
+		return d.rollback(ctx, "deploy failed: "+cause(err))
+	}
+	// The first version of a service goes straight to stable: there is no
+	// baseline to judge a canary against, so its steps are skipped.
+	// Deploys recorded before this replay with the steps.
+	if weight < 100 && !routed.Canary && workflow.GetVersion(ctx, "first-deploy-no-canary", workflow.DefaultVersion, 1) == 1 {
+		weight = 100
+	}
+	if weight < 100 {
+		if reason, ok := d.canary(ctx); !ok {
+			return d.rollback(ctx, reason)
+		}
+	}
+	d.phase("smoke")
+	if err := run(ctx, activities.SmokeName, activities.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service}, nil); err != nil {
+		return d.rollback(ctx, "smoke test failed: "+cause(err))
+	}
+	// The previous version kept running until now, so a rollback up to
+	// this point was a switch of the router; now it can go. Deploys
+	// recorded before this step existed replay without it.
+	if workflow.GetVersion(ctx, "retire", workflow.DefaultVersion, 1) == 1 {
+		d.phase("retire")
+		err := run(ctx, activities.RetireName, activities.RetireRequest{
+			Product: in.Product, Env: in.Env, Target: in.Target, Service: in.Service.Name, Version: in.Version,
+		}, nil)
+		if err != nil {
+			return d.res, fmt.Errorf("retire the versions before %s of %s: %s", in.Version, in.Service.Name, cause(err))
+		}
+	}
+	d.res.Outcome = Deployed
+	d.phase("")
+	return d.res, nil
+}
+
+// canary ramps through the steps, judging each; it returns why it failed.
+func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
+	c := d.in.Canary
+	for i, step := range c.Steps {
+		if i > 0 {
+			d.phase(fmt.Sprintf("canary %d%%", step.Weight))
+			if err := d.traffic(ctx, step.Weight); err != nil {
+				return "set canary weight: " + cause(err), false
+			}
+		}
+		d.phase(fmt.Sprintf("canary %d%%: pause %s", step.Weight, step.Pause))
+		if err := workflow.Sleep(ctx, step.Pause); err != nil {
+			return "canary interrupted: " + err.Error(), false
+		}
+		var v activities.Verdict
+		err := run(ctx, activities.AnalyzeName, activities.AnalyzeRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *c, Step: i}, &v)
+		if err != nil {
+			return "canary analysis: " + cause(err), false
+		}
+		v.Step, v.Weight = i, step.Weight
+		d.res.Verdicts = append(d.res.Verdicts, v)
+		d.log.Info("canary verdict", "step", i, "weight", step.Weight, "class", v.Class, "score", v.Score)
+		switch v.Class {
+		case activities.Pass:
+		case activities.Marginal:
+			if reason, ok := d.ask(ctx, v); !ok {
+				return reason, false
+			}
+		default:
+			return fmt.Sprintf("canary failed at %d%% (score %.0f): %s", step.Weight, v.Score, v.Detail), false
+		}
+	}
+	d.phase("promote")
+	if err := d.traffic(ctx, 100); err != nil {
+		return "promote canary: " + cause(err), false
+	}
+	return "", true
+}
+
+// ask waits for a person to decide on a marginal verdict; no answer in time rolls back.
+func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string, bool) {
+	d.asking = true
+	d.decision = nil
+	defer func() { d.asking = false }()
+	timeout := d.in.Canary.DecisionTimeout
+	d.phase(fmt.Sprintf("canary %d%% marginal (score %.0f): waiting up to %s for a decision", v.Weight, v.Score, timeout))
+	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return d.decision != nil })
+	switch {
+	case err != nil:
+		return "canary interrupted: " + err.Error(), false
+	case !ok:
+		return fmt.Sprintf("canary marginal at %d%% (score %.0f) and nobody decided within %s", v.Weight, v.Score, timeout), false
+	case !d.decision.Continue:
+		return fmt.Sprintf("canary marginal at %d%% (score %.0f); %s chose to roll back: %s", v.Weight, v.Score, d.decision.Person, d.decision.Reason), false
+	}
+	return "", true
+}
+
+func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {
+	return run(ctx, activities.TrafficName, activities.TrafficRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Weight: weight}, nil)
+}
+
+// rollback returns the service to its stable version and fails the deploy.
+// It runs even if the workflow is being cancelled, so nothing is left half-done.
+func (d *serviceDeploy) rollback(ctx workflow.Context, reason string) (DeployResult, error) {
+	d.phase("rollback")
+	d.log.Warn("rolling back", "reason", reason)
+	rctx, _ := workflow.NewDisconnectedContext(ctx)
+	err := run(rctx, activities.RollbackName, activities.RollbackRequest{
+		Product: d.in.Product, Env: d.in.Env, Target: d.in.Target, Service: d.in.Service.Name, Version: d.in.Version, Reason: reason,
+	}, nil)
+	if err != nil {
+		return d.res, fmt.Errorf("%s; the rollback failed too: %s", reason, cause(err))
+	}
+	d.res.Outcome = RolledBack
+	d.res.Reason = reason
+	d.phase("")
+	return d.res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s on %s rolled back: %s", d.in.Service.Name, d.in.Env, reason), ErrRolledBack, nil, d.res)
+}
+
+func (d *serviceDeploy) phase(p string) { d.res.Phase = p }
+
+// listen registers the status query and the canary decision.
+func (d *serviceDeploy) listen(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (DeployResult, error) { return d.res, nil }); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, CanaryDecision,
+		func(ctx workflow.Context, req CanaryDecisionRequest) (DeployResult, error) {
+			d.decision = &req
+			return d.res, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req CanaryDecisionRequest) error {
+			if !d.asking {
+				return fmt.Errorf("the canary of %s on %s is not waiting for a decision (phase: %s)", d.in.Service.Name, d.in.Env, d.res.Phase)
+			}
+			if !slices.Contains(d.in.Deciders, req.Person) {
+				return fmt.Errorf("%s may not decide on this canary (allowed: the release manager and the %s approvers)", req.Person, d.in.Env)
+			}
+			return nil
+		}},
+	)
+}

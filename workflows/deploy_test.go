@@ -1,0 +1,107 @@
+package workflows
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/config"
+)
+
+// withCanary gives prod a two-step canary and no gates, so a release goes
+// straight to the canary.
+func withCanary(p *config.Pipeline) {
+	for _, env := range []string{config.Stage, config.Prod} {
+		e := p.Environments[env]
+		e.Signoffs = nil
+		e.Window = nil
+		p.Environments[env] = e
+	}
+	prod := p.Environments[config.Prod]
+	prod.Canary = &config.Canary{
+		Steps:           []config.CanaryStep{{Weight: 10, Pause: 5 * time.Minute}, {Weight: 50, Pause: 10 * time.Minute}},
+		DecisionTimeout: 30 * time.Minute,
+	}
+	p.Environments[config.Prod] = prod
+}
+
+func TestCanary_first_version_of_a_service_skips_the_steps(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.noBaseline = true
+	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, withCanary))
+	if _, err := h.result(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.called(activities.AnalyzeName)); n != 0 {
+		t.Errorf("%d canary analyses with no baseline to compare with", n)
+	}
+	if got := h.env.Now().Sub(thursday2pm); got >= 5*time.Minute {
+		t.Errorf("the release took %s of pauses with nothing to judge", got)
+	}
+}
+
+func TestCanary(t *testing.T) {
+	cases := []struct {
+		name     string
+		verdicts []string
+		decide   *CanaryDecisionRequest
+		fail     string // activity to fail
+		wantErr  string
+		rollback bool
+		weights  string
+	}{
+		{name: "pass_ramps_through_every_step_then_full", verdicts: []string{"pass", "pass", "pass", "pass"}, weights: "50,100,50,100"},
+		{name: "fail_rolls_back_automatically", verdicts: []string{"pass", "fail"}, wantErr: "canary failed at 50%", rollback: true, weights: "50"},
+		{name: "marginal_continues_when_a_person_says_so", verdicts: []string{"marginal", "pass", "pass", "pass"},
+			decide: &CanaryDecisionRequest{Person: "sam", Continue: true}, weights: "50,100,50,100"},
+		{name: "marginal_rolls_back_when_a_person_says_so", verdicts: []string{"marginal"},
+			decide: &CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "latency creeping"}, wantErr: "sam chose to roll back", rollback: true},
+		{name: "marginal_without_decision_rolls_back_at_the_timeout", verdicts: []string{"marginal"}, wantErr: "nobody decided within 30m", rollback: true},
+		{name: "failed_smoke_test_on_stage_rolls_back_and_stops", verdicts: []string{"pass", "pass"}, fail: activities.SmokeName, wantErr: "deploy auth-server to stage failed", rollback: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, thursday2pm)
+			h.verdicts = tc.verdicts
+			if tc.fail != "" {
+				h.fail[tc.fail] = "GET /healthz: 503"
+			}
+			if tc.decide != nil {
+				h.at(6*time.Minute, func() {
+					id := DeployID("shop", "v1.101.0", config.Prod, "auth-server")
+					err := h.env.UpdateWorkflowByID(id, CanaryDecision, "", &testsuite.TestUpdateCallback{
+						OnReject: func(err error) { t.Errorf("canary decision refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
+					}, *tc.decide)
+					if err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, withCanary))
+			st, err := h.result()
+			if tc.wantErr == "" && err != nil {
+				t.Fatalf("release failed: %v", err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(st.Error, tc.wantErr)) {
+				t.Fatalf("error %v, status error %q: want %q", err, st.Error, tc.wantErr)
+			}
+			if got := len(h.called(activities.RollbackName)) > 0; got != tc.rollback {
+				t.Errorf("rolled back = %v, want %v", got, tc.rollback)
+			}
+			var weights []string
+			for _, c := range h.called(activities.TrafficName) {
+				weights = append(weights, strconv.Itoa(c.req.(activities.TrafficRequest).Weight))
+			}
+			if got := strings.Join(weights, ","); got != tc.weights {
+				t.Errorf("traffic weights = %s, want %s", got, tc.weights)
+			}
+			if tc.rollback && len(h.called(activities.PromoteName)) != 0 {
+				t.Error("promoted a release that rolled back")
+			}
+		})
+	}
+}

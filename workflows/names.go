@@ -1,0 +1,58 @@
+// Package workflows holds Signalman's durable workflows: the release, the
+// per-service deploy, and their gates. Everything here is deterministic: time
+// comes from workflow.Now, waits are timers and conditions, and people reach
+// a workflow only through signals, updates and queries.
+package workflows
+
+import (
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the queue the worker polls.
+const TaskQueue = "signalman"
+
+// Message names: each gate is both a signal (usable from the Temporal UI and
+// any client) and an update with a validator (used by the CLI and Slack, so a
+// wrong request is refused at once with its reason).
+const (
+	QueryStatus     = "status"
+	QuerySlackUsers = "slack-users"
+	Signoff         = "signoff"
+	OverrideWindow  = "override-window"
+	Decide          = "decide"
+	Abort           = "abort"
+	CanaryDecision  = "canary-decision"
+)
+
+// Search attributes that make releases findable in the Temporal UI.
+var (
+	ProductKey     = temporal.NewSearchAttributeKeyKeyword("SignalmanProduct")
+	TrainKey       = temporal.NewSearchAttributeKeyInt64("SignalmanTrain")
+	VersionKey     = temporal.NewSearchAttributeKeyKeyword("SignalmanVersion")
+	StageKey       = temporal.NewSearchAttributeKeyKeyword("SignalmanStage")
+	EnvironmentKey = temporal.NewSearchAttributeKeyKeyword("SignalmanEnvironment")
+)
+
+// SearchAttributes lists the custom search attributes a namespace needs.
+func SearchAttributes() map[string]enumspb.IndexedValueType {
+	return map[string]enumspb.IndexedValueType{
+		ProductKey.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		TrainKey.GetName():       enumspb.INDEXED_VALUE_TYPE_INT,
+		VersionKey.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		StageKey.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		EnvironmentKey.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}
+
+// ReleaseID is the workflow ID of one version of a product.
+func ReleaseID(product, version string) string {
+	return fmt.Sprintf("release/%s/%s", product, version)
+}
+
+// DeployID is the workflow ID of one service's deploy of one version to one environment.
+func DeployID(product, version, env, service string) string {
+	return fmt.Sprintf("deploy/%s/%s/%s/%s", product, version, env, service)
+}

@@ -1,0 +1,63 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/signalman/signalman/activities"
+)
+
+// retry is the retry policy of every activity: transient failures retry with
+// backoff for as long as the activity's schedule allows; bad input, refusals,
+// conflicts and failed tests never retry.
+var retry = &temporal.RetryPolicy{
+	InitialInterval:    time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    time.Minute,
+	NonRetryableErrorTypes: []string{
+		activities.ErrBadInput, activities.ErrConflict, activities.ErrTestFailed, activities.ErrRefused,
+	},
+}
+
+// activityOptions gives each activity its timeouts. Long activities heartbeat,
+// so a dead worker is noticed within the heartbeat timeout rather than the
+// start-to-close timeout.
+var activityOptions = map[string]workflow.ActivityOptions{
+	activities.ReleaseNotesName:   {StartToCloseTimeout: 5 * time.Minute},
+	activities.CutTrainName:       {StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.CherryPickName:     {StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.TrainsName:         {StartToCloseTimeout: 5 * time.Minute},
+	activities.TagName:            {StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.RunTestsName:       {StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute},
+	activities.NotifyName:         {StartToCloseTimeout: time.Minute, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}},
+	activities.BuildNumberName:    {StartToCloseTimeout: time.Minute},
+	activities.BuildName:          {StartToCloseTimeout: time.Hour, HeartbeatTimeout: 2 * time.Minute},
+	activities.SignName:           {StartToCloseTimeout: 15 * time.Minute, HeartbeatTimeout: 2 * time.Minute},
+	activities.VerifyName:         {StartToCloseTimeout: 5 * time.Minute},
+	activities.MigrateName:        {StartToCloseTimeout: time.Hour, HeartbeatTimeout: time.Minute},
+	activities.DeployName:         {StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.TrafficName:        {StartToCloseTimeout: time.Minute},
+	activities.AnalyzeName:        {StartToCloseTimeout: 5 * time.Minute},
+	activities.SmokeName:          {StartToCloseTimeout: 5 * time.Minute},
+	activities.RollbackName:       {StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.PromoteName:        {StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute},
+	activities.RetireName:         {StartToCloseTimeout: 5 * time.Minute},
+	activities.RollbackTargetName: {StartToCloseTimeout: time.Minute},
+}
+
+// run executes the named activity with its options and decodes its result
+// into out (which may be nil).
+func run(ctx workflow.Context, name string, req, out any) error {
+	o := activityOptions[name]
+	if o.RetryPolicy == nil {
+		o.RetryPolicy = retry
+	}
+	o.WaitForCancellation = true
+	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
+	if out == nil {
+		return f.Get(ctx, nil)
+	}
+	return f.Get(ctx, out)
+}

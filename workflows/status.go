@@ -1,0 +1,142 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/signalman/signalman/activities"
+)
+
+// Release stages, in the order a release passes them.
+const (
+	StageTag         = "tag"
+	StageTest        = "test"
+	StageBuild       = "build"
+	StageSign        = "sign"
+	StageDeployStage = "deploy-stage"
+	StageQASignoff   = "qa-signoff"
+	StageApproval    = "sre-approval"
+	StageWindow      = "window"
+	StageCanary      = "canary"
+	StagePromote     = "promote"
+	StageAnnounce    = "announce"
+)
+
+// Stages lists the stages in order.
+var Stages = []string{
+	StageTag, StageTest, StageBuild, StageSign, StageDeployStage, StageQASignoff,
+	StageApproval, StageWindow, StageCanary, StagePromote, StageAnnounce,
+}
+
+// States of a stage and of a release.
+const (
+	Pending   = "pending"
+	Running   = "running"
+	Waiting   = "waiting"
+	Held      = "held"
+	Done      = "done"
+	Skipped   = "skipped"
+	Failed    = "failed"
+	Aborted   = "aborted"
+	Succeeded = "succeeded"
+)
+
+// Status is everything a person may want to know about a release; the
+// status query returns it and the workflow's result is its final value.
+type Status struct {
+	Product     string `json:"product"`
+	Version     string `json:"version"`
+	Train       int    `json:"train"`
+	Commit      string `json:"commit,omitempty"`
+	TriggeredBy string `json:"triggeredBy"`
+	State       string `json:"state"`
+	Stage       string `json:"stage"`
+	// Env is the environment the current stage works on, if any.
+	Env     string        `json:"env,omitempty"`
+	Stages  []StageStatus `json:"stages"`
+	Started time.Time     `json:"started"`
+	Ended   time.Time     `json:"ended,omitempty"`
+	// ETA is the requested ship time; ShipAt is when it ships once the window is open.
+	ETA           time.Time             `json:"eta,omitempty"`
+	ShipAt        time.Time             `json:"shipAt,omitempty"`
+	WindowOpensAt time.Time             `json:"windowOpensAt,omitempty"`
+	Signoffs      []SignoffRecord       `json:"signoffs,omitempty"`
+	Refusals      []Refusal             `json:"refusals,omitempty"`
+	Exception     *WindowException      `json:"exception,omitempty"`
+	Decision      *DecisionRecord       `json:"decision,omitempty"`
+	Abort         *AbortRecord          `json:"abort,omitempty"`
+	Artifacts     []activities.Artifact `json:"artifacts,omitempty"`
+	Deploys       []DeployResult        `json:"deploys,omitempty"`
+	// Notes are the release notes, Markdown, grouped by kind of change.
+	Notes string `json:"notes,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// StageStatus is one stage of a release.
+type StageStatus struct {
+	Name    string    `json:"name"`
+	State   string    `json:"state"`
+	Started time.Time `json:"started,omitempty"`
+	Ended   time.Time `json:"ended,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// SignoffRecord is one accepted signoff.
+type SignoffRecord struct {
+	Env     string    `json:"env"`
+	Role    string    `json:"role"`
+	Person  string    `json:"person"`
+	Verdict string    `json:"verdict"`
+	Reason  string    `json:"reason,omitempty"`
+	Via     string    `json:"via,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Refusal records a signal that was refused (updates are refused to the caller directly).
+type Refusal struct {
+	Message string    `json:"message"`
+	Person  string    `json:"person"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+}
+
+// WindowException records an approved deploy outside the window.
+type WindowException struct {
+	Person        string    `json:"person"`
+	Reason        string    `json:"reason"`
+	Justification string    `json:"justification"`
+	At            time.Time `json:"at"`
+}
+
+// DecisionRecord is the release manager's decision on a held release.
+type DecisionRecord struct {
+	Person   string    `json:"person"`
+	Decision string    `json:"decision"`
+	Reason   string    `json:"reason,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// AbortRecord is who stopped a release and why.
+type AbortRecord struct {
+	Person string    `json:"person"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// stage returns the named stage's entry.
+func (s *Status) stage(name string) *StageStatus {
+	for i := range s.Stages {
+		if s.Stages[i].Name == name {
+			return &s.Stages[i]
+		}
+	}
+	return nil
+}
+
+// Finished reports whether the release has ended.
+func (s *Status) Finished() bool {
+	switch s.State {
+	case Succeeded, Failed, Aborted:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,266 @@
+package workflows
+
+import (
+	"fmt"
+	"regexp"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/version"
+)
+
+// Train messages.
+const (
+	// Dot asks a train for a dot release of commits already on main.
+	Dot = "dot"
+	// CloseTrain ends a train once its dot requests are done.
+	CloseTrain = "close"
+)
+
+// TrainID is the workflow ID of one train of a product.
+func TrainID(product string, train int) string {
+	return fmt.Sprintf("train/%s/%d", product, train)
+}
+
+// DotRequest asks for a dot release: commits already on main, picked onto
+// the train branch one at a time, in order.
+type DotRequest struct {
+	Commits []string `json:"commits"`
+	By      string   `json:"by"`
+	Reason  string   `json:"reason,omitempty"`
+	// From is the older train a hotfix came from, when it fans out.
+	From int `json:"from,omitempty"`
+}
+
+// CloseRequest ends a train.
+type CloseRequest struct {
+	By string `json:"by"`
+}
+
+// TrainInput starts a train, or carries one on across continue-as-new.
+type TrainInput struct {
+	Pipeline    config.Pipeline `json:"pipeline"`
+	Train       int             `json:"train"`
+	TriggeredBy string          `json:"triggeredBy"`
+	// ContinueAfter continues the train as new after this many dot
+	// requests in one run (0: only when Temporal suggests it), to keep
+	// each run's history short.
+	ContinueAfter int `json:"continueAfter,omitempty"`
+	// State carried across continue-as-new.
+	Cut      bool           `json:"cut,omitempty"`
+	Patch    int            `json:"patch,omitempty"`
+	Pending  []DotRequest   `json:"pending,omitempty"`
+	Releases []TrainRelease `json:"releases,omitempty"`
+}
+
+// TrainRelease is one release of a train.
+type TrainRelease struct {
+	Version string   `json:"version"`
+	Commits []string `json:"commits,omitempty"`
+	State   string   `json:"state"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// TrainStatus is what the train's status query returns.
+type TrainStatus struct {
+	Product  string         `json:"product"`
+	Train    int            `json:"train"`
+	Branch   string         `json:"branch"`
+	Releases []TrainRelease `json:"releases"`
+	Pending  []DotRequest   `json:"pending,omitempty"`
+	Closed   bool           `json:"closed"`
+}
+
+var commitPattern = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+
+// train is the state of one TrainWorkflow run.
+type train struct {
+	in     TrainInput
+	log    log.Logger
+	closed bool
+}
+
+// TrainWorkflow carries one train: it cuts train-N from main, releases
+// v1.N.0, then takes dot-release requests one at a time: picks the commits
+// onto the branch (a conflict stops that request and leaves the branch as
+// it was), releases v1.N.x, and sends the same commits to every newer
+// train, lowest first, so the next train cannot regress. It continues as
+// new when Temporal suggests it, carrying every pending request.
+func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
+	if in.Train < 1 {
+		return TrainStatus{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("train %d of %s: want a train number of 1 or more", in.Train, in.Pipeline.Product), ErrInvalid, nil)
+	}
+	t := &train{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product, "train", in.Train)}
+	if err := t.listen(ctx); err != nil {
+		return t.status(), err
+	}
+	if !t.in.Cut {
+		err := run(ctx, activities.CutTrainName, activities.CutRequest{
+			Product: in.Pipeline.Product, RepoURL: in.Pipeline.Repository.URL, MainBranch: in.Pipeline.Repository.MainBranch, Train: in.Train,
+		}, nil)
+		if err != nil {
+			return t.status(), err
+		}
+		t.in.Cut = true
+		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil)
+	}
+	handled := 0
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(t.in.Pending) > 0 || t.closed }); err != nil {
+			return t.status(), err
+		}
+		if len(t.in.Pending) == 0 {
+			break
+		}
+		req := t.in.Pending[0]
+		t.in.Pending = t.in.Pending[1:]
+		t.dot(ctx, req)
+		handled++
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() || (t.in.ContinueAfter > 0 && handled >= t.in.ContinueAfter) {
+			// Requests that arrived during this run are in t.in.Pending
+			// already (handlers append to it), so none is lost.
+			_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+			t.drain(ctx)
+			return t.status(), workflow.NewContinueAsNewError(ctx, TrainWorkflow, t.in)
+		}
+	}
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return t.status(), nil
+}
+
+// dot carries out one dot-release request.
+func (t *train) dot(ctx workflow.Context, req DotRequest) {
+	p := t.in.Pipeline
+	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+	var picked activities.PickResult
+	err := run(ctx, activities.CherryPickName, activities.PickRequest{
+		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: req.Commits,
+	}, &picked)
+	if err != nil {
+		t.in.Releases = append(t.in.Releases, TrainRelease{Version: next.String(), Commits: req.Commits, State: Failed, Error: cause(err)})
+		t.log.Error("dot release stopped", "commits", req.Commits, "error", err)
+		return
+	}
+	if picked.New == 0 {
+		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: req.Commits, State: Skipped, Error: "every commit is on the branch already"})
+	} else {
+		t.in.Patch++
+		t.release(ctx, next.String(), picked.Head, req.Commits)
+	}
+	t.fanOut(ctx, req)
+}
+
+// release runs a release of the train as a child and records its outcome.
+func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
+	rec := TrainRelease{Version: v, Commits: commits, State: Running}
+	t.in.Releases = append(t.in.Releases, rec)
+	i := len(t.in.Releases) - 1
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: ReleaseID(t.in.Pipeline.Product, v),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			ProductKey.ValueSet(t.in.Pipeline.Product), TrainKey.ValueSet(int64(t.in.Train)), VersionKey.ValueSet(v), StageKey.ValueSet(StageTag)),
+	})
+	var st Status
+	err := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy}).Get(ctx, &st)
+	if err != nil {
+		t.in.Releases[i].State, t.in.Releases[i].Error = Failed, cause(err)
+		return
+	}
+	t.in.Releases[i].State = st.State
+}
+
+// fanOut sends a hotfix on to the next newer train, which releases it and
+// sends it on in turn: every newer train gets it, lowest first.
+func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
+	var trains []int
+	p := t.in.Pipeline
+	if err := run(ctx, activities.TrainsName, activities.TrainsRequest{Product: p.Product, RepoURL: p.Repository.URL}, &trains); err != nil {
+		t.log.Error("list newer trains", "error", err)
+		return
+	}
+	for _, n := range trains {
+		if n <= t.in.Train {
+			continue
+		}
+		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train}
+		if err := workflow.SignalExternalWorkflow(ctx, TrainID(p.Product, n), "", Dot, fwd).Get(ctx, nil); err != nil {
+			t.log.Error("hotfix not sent to newer train", "train", n, "error", err)
+		}
+		return
+	}
+}
+
+// listen registers the status query and the dot and close messages.
+func (t *train) listen(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (TrainStatus, error) { return t.status(), nil }); err != nil {
+		return err
+	}
+	check := func(req DotRequest) error {
+		if t.closed {
+			return fmt.Errorf("train %d of %s is closed", t.in.Train, t.in.Pipeline.Product)
+		}
+		if len(req.Commits) == 0 {
+			return fmt.Errorf("a dot release needs at least one commit")
+		}
+		for _, c := range req.Commits {
+			if !commitPattern.MatchString(c) {
+				return fmt.Errorf("%q is not a commit hash (want 7 to 40 lowercase hex digits)", c)
+			}
+		}
+		if req.By == "" {
+			return fmt.Errorf("who asks for the dot release? give the person's name")
+		}
+		return nil
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, Dot,
+		func(ctx workflow.Context, req DotRequest) (TrainStatus, error) {
+			t.in.Pending = append(t.in.Pending, req)
+			return t.status(), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req DotRequest) error { return check(req) }})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, CloseTrain,
+		func(ctx workflow.Context, req CloseRequest) (TrainStatus, error) {
+			t.closed = true
+			return t.status(), nil
+		}, workflow.UpdateHandlerOptions{})
+	if err != nil {
+		return err
+	}
+	dots := workflow.GetSignalChannel(ctx, Dot)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var req DotRequest
+			dots.Receive(ctx, &req)
+			if err := check(req); err != nil {
+				t.log.Warn("dot request refused", "error", err)
+				continue
+			}
+			t.in.Pending = append(t.in.Pending, req)
+		}
+	})
+	return nil
+}
+
+// drain moves dot signals not yet received into the pending list, so
+// continue-as-new carries them.
+func (t *train) drain(ctx workflow.Context) {
+	dots := workflow.GetSignalChannel(ctx, Dot)
+	for {
+		var req DotRequest
+		if !dots.ReceiveAsync(&req) {
+			return
+		}
+		t.in.Pending = append(t.in.Pending, req)
+	}
+}
+
+func (t *train) status() TrainStatus {
+	return TrainStatus{Product: t.in.Pipeline.Product, Train: t.in.Train, Branch: version.Branch(t.in.Train), Releases: t.in.Releases, Pending: t.in.Pending, Closed: t.closed}
+}

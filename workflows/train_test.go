@@ -1,0 +1,79 @@
+package workflows
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+
+	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/config"
+)
+
+// noGates lets releases run straight through.
+func noGates(p *config.Pipeline) {
+	for _, env := range []string{config.Stage, config.Prod} {
+		e := p.Environments[env]
+		e.Signoffs, e.Window = nil, nil
+		p.Environments[env] = e
+	}
+}
+
+func TestTrain(t *testing.T) {
+	t.Run("cuts_releases_dot_releases_and_sends_the_hotfix_to_the_next_train", func(t *testing.T) {
+		h := newHarness(t, thursday2pm)
+		var sent []string
+		h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", Dot, mock.Anything).Return(
+			func(namespace, id, runID, name string, arg any) error {
+				sent = append(sent, id+" "+strings.Join(arg.(DotRequest).Commits, ","))
+				return nil
+			})
+		h.at(time.Hour, func() {
+			h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "checkout rounding"})
+		})
+		h.at(2*time.Hour, func() {
+			h.expect(Dot, DotRequest{Commits: []string{"not-a-sha"}, By: "devon"}, `"not-a-sha" is not a commit hash`)
+			h.expect(Dot, DotRequest{By: "devon"}, "needs at least one commit")
+			h.mustUpdate(CloseTrain, CloseRequest{By: "rita"})
+		})
+		h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: input(t, noGates).Pipeline, Train: 100, TriggeredBy: "rita"})
+		if !h.env.IsWorkflowCompleted() {
+			t.Fatal("train did not end")
+		}
+		if err := h.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		var st TrainStatus
+		h.env.GetWorkflowResult(&st)
+		var got []string
+		for _, r := range st.Releases {
+			got = append(got, r.Version+" "+r.State)
+		}
+		if strings.Join(got, ", ") != "v1.100.0 succeeded, v1.100.1 succeeded" {
+			t.Errorf("releases = %v", got)
+		}
+		tags := h.called(activities.TagName)
+		if len(tags) != 2 || tags[0].req.(activities.TagRequest).Ref != "train-100" || tags[1].req.(activities.TagRequest).Ref != "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" {
+			t.Errorf("tags = %+v; want v1.100.0 on the branch and v1.100.1 on the picked head", tags)
+		}
+		if len(sent) != 1 || sent[0] != "train/shop/101 1234567abc" {
+			t.Errorf("hotfix sent to %v; want only the next newer train, 101", sent)
+		}
+	})
+	t.Run("conflict_stops_the_request_and_releases_nothing", func(t *testing.T) {
+		h := newHarness(t, thursday2pm)
+		h.fail[activities.CherryPickName] = "dot release of train 100 stopped: 1234567 conflicts on train-100 in cart.go"
+		h.at(time.Hour, func() { h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567"}, By: "devon"}) })
+		h.at(2*time.Hour, func() { h.mustUpdate(CloseTrain, CloseRequest{By: "rita"}) })
+		h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: input(t, noGates).Pipeline, Train: 100, TriggeredBy: "rita"})
+		var st TrainStatus
+		h.env.GetWorkflowResult(&st)
+		if len(st.Releases) != 2 || st.Releases[1].State != Failed || !strings.Contains(st.Releases[1].Error, "cart.go") {
+			t.Errorf("releases = %+v; want the dot request failed with the conflict", st.Releases)
+		}
+		if n := len(h.called(activities.TagName)); n != 1 {
+			t.Errorf("%d tags; a conflicting dot request must release nothing", n)
+		}
+	})
+}
