@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/signalman/signalman/internal/notes"
 	"github.com/signalman/signalman/internal/version"
@@ -14,12 +16,18 @@ type NotesRequest struct {
 	Product string `json:"product"`
 	RepoURL string `json:"repoURL"`
 	Version string `json:"version"`
+	// GitHub, when its Repo is set, adds the merged pull requests of the
+	// commits to the notes.
+	GitHub GitHubRepo `json:"github,omitzero"`
 }
 
 // ReleaseNotes are the grouped notes of a release.
 type ReleaseNotes struct {
 	Previous string `json:"previous,omitempty"`
 	Markdown string `json:"markdown"`
+	// CommitTimes are the author times of the commits the release brings,
+	// oldest first: where lead time for changes starts.
+	CommitTimes []time.Time `json:"commitTimes,omitempty"`
 }
 
 // ReleaseNotes builds the notes from the commits between the previous
@@ -50,6 +58,19 @@ func (g *Git) ReleaseNotes(ctx context.Context, req NotesRequest) (ReleaseNotes,
 	if err != nil {
 		return ReleaseNotes{}, fmt.Errorf("release notes of %s %s: %w", req.Product, req.Version, err)
 	}
-	n := notes.Build(req.Product, req.Version, previous, commits, nil, req.RepoURL)
-	return ReleaseNotes{Previous: previous, Markdown: n.Markdown()}, nil
+	var prs []notes.PullRequest
+	if req.GitHub.Repo != "" && g.GitHub != nil {
+		// The commits alone make good enough notes: GitHub being down
+		// must not hold the release.
+		if prs, err = g.GitHub.mergedPulls(ctx, req.GitHub, commits); err != nil {
+			activityLogger(ctx).Warn("release notes without pull requests", "product", req.Product, "version", req.Version, "error", err)
+		}
+	}
+	n := notes.Build(req.Product, req.Version, previous, commits, prs, req.RepoURL)
+	times := make([]time.Time, 0, len(commits))
+	for _, c := range commits {
+		times = append(times, c.Time.UTC())
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	return ReleaseNotes{Previous: previous, Markdown: n.Markdown(), CommitTimes: times}, nil
 }

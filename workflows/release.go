@@ -323,6 +323,7 @@ func (r *release) announce(ctx workflow.Context) error {
 			r.log.Warn("release notes not written", "error", err)
 		}
 		r.st.Notes = n.Markdown
+		r.st.CommitTimes = n.CommitTimes
 	}
 	s := r.in.Pipeline.Notifications.Slack
 	if s == nil {

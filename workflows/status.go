@@ -68,7 +68,10 @@ type Status struct {
 	Deploys       []DeployResult        `json:"deploys,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
-	Error string `json:"error,omitempty"`
+	// CommitTimes are when the release's commits were written, oldest
+	// first; lead time for changes runs from each to production.
+	CommitTimes []time.Time `json:"commitTimes,omitempty"`
+	Error       string      `json:"error,omitempty"`
 }
 
 // StageStatus is one stage of a release.

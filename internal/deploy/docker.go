@@ -212,11 +212,39 @@ func (d *Docker) ensure(ctx context.Context, spec Spec, in Instance) (Instance, 
 		d.Client.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
 		return Instance{}, fmt.Errorf("start container %s: %w", cname, err)
 	}
-	got, err = d.Client.ContainerInspect(ctx, created.ID)
+	started, err := d.published(ctx, created.ID)
 	if err != nil {
-		return Instance{}, fmt.Errorf("inspect container %s: %w", cname, err)
+		d.Client.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
+		return Instance{}, err
 	}
-	return instanceOf(got)
+	return started, nil
+}
+
+// published reads a just-started container's instance, waiting briefly
+// for the engine to publish its port. A service that dies at once has no
+// port to publish: the error then says how it ended and what it wrote.
+func (d *Docker) published(ctx context.Context, id string) (Instance, error) {
+	for try := 0; ; try++ {
+		got, err := d.Client.ContainerInspect(ctx, id)
+		if err != nil {
+			return Instance{}, fmt.Errorf("inspect container %s: %w", id, err)
+		}
+		in, err := instanceOf(got)
+		if err == nil {
+			return in, nil
+		}
+		if why := endedReason(got.State); why != "" {
+			return in, &UnhealthyError{Instance: in, Reason: why, LogTail: d.logTail(ctx, id)}
+		}
+		if try == 20 {
+			return in, err
+		}
+		select {
+		case <-ctx.Done():
+			return in, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // containerName is the engine-wide name of an instance's container.
@@ -260,12 +288,21 @@ func (d *Docker) ended(ctx context.Context, id string) string {
 	switch {
 	case cerrdefs.IsNotFound(err):
 		return "its container is gone"
-	case err != nil || c.State == nil:
+	case err != nil:
 		return ""
-	case c.State.Restarting:
-		return fmt.Sprintf("it exited with code %d and the engine is restarting it", c.State.ExitCode)
-	case !c.State.Running:
-		return fmt.Sprintf("it ended (%s, exit code %d) before it was healthy", c.State.Status, c.State.ExitCode)
+	}
+	return endedReason(c.State)
+}
+
+// endedReason says how a container in state st ended, or "" while it runs.
+func endedReason(st *container.State) string {
+	switch {
+	case st == nil:
+		return ""
+	case st.Restarting:
+		return fmt.Sprintf("it exited with code %d and the engine is restarting it", st.ExitCode)
+	case !st.Running:
+		return fmt.Sprintf("it ended (%s, exit code %d) before it was healthy", st.Status, st.ExitCode)
 	}
 	return ""
 }
