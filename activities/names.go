@@ -27,4 +27,5 @@ const (
 	RetireName   = "Retire"
 
 	RollbackTargetName = "RollbackTarget"
+	FreezeCheckName    = "FreezeCheck"
 )

@@ -154,6 +154,13 @@ func printStatus(out io.Writer, st workflows.Status) {
 		}
 		fmt.Fprintln(out, line)
 	}
+	if f := st.Freeze; f != nil {
+		if f.LiftedBy != "" {
+			fmt.Fprintf(out, "freeze: waited for the freeze by %s (%s), lifted by %s\n", f.By, f.Reason, f.LiftedBy)
+		} else {
+			fmt.Fprintf(out, "freeze: production FROZEN by %s since %s: %s\n", f.By, f.Since.Local().Format("Mon 2006-01-02 15:04 MST"), f.Reason)
+		}
+	}
 	if e := st.Exception; e != nil {
 		fmt.Fprintf(out, "window exception: %s approved by %s: %s\n", e.Reason, e.Person, e.Justification)
 	}

@@ -91,6 +91,8 @@ type harness struct {
 	pending int
 	// noBaseline makes every deploy a service's first: straight to stable.
 	noBaseline bool
+	// freeze is what FreezeCheck answers.
+	freeze activities.Freeze
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -172,6 +174,12 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	})
 	h.register(activities.PromoteName, func(ctx context.Context, req activities.PromoteRequest) error {
 		return h.record(ctx, activities.PromoteName, req)
+	})
+	h.register(activities.FreezeCheckName, func(ctx context.Context, req activities.FreezeCheckRequest) (activities.Freeze, error) {
+		h.mu.Lock()
+		fz := h.freeze
+		h.mu.Unlock()
+		return fz, h.record(ctx, activities.FreezeCheckName, req)
 	})
 	h.register(activities.NotifyName, func(ctx context.Context, req activities.NotifyRequest) error {
 		return h.record(ctx, activities.NotifyName, req)

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
 )
 
@@ -52,6 +53,11 @@ func (r *release) listen(ctx workflow.Context) error {
 	if err := handle(ctx, r, sel, Abort, r.checkAbort, r.abort); err != nil {
 		return err
 	}
+	sel.AddReceive(workflow.GetSignalChannel(ctx, activities.FreezeLifted), func(c workflow.ReceiveChannel, _ bool) {
+		var lifted activities.Freeze
+		c.Receive(ctx, &lifted)
+		r.lifted = &lifted
+	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			sel.Select(ctx)

@@ -45,6 +45,7 @@ var activityOptions = map[string]workflow.ActivityOptions{
 	activities.PromoteName:        {StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute},
 	activities.RetireName:         {StartToCloseTimeout: 5 * time.Minute},
 	activities.RollbackTargetName: {StartToCloseTimeout: time.Minute},
+	activities.FreezeCheckName:    {StartToCloseTimeout: time.Minute},
 }
 
 // run executes the named activity with its options and decodes its result

@@ -40,9 +40,10 @@ type release struct {
 	in     ReleaseInput
 	st     Status
 	log    log.Logger
-	gateOn string         // the environment whose signoff gate is open, if any
-	thread string         // the Slack thread of the release, once posted
-	held   *SignoffRecord // the yellow or red signoff holding the release
+	gateOn string             // the environment whose signoff gate is open, if any
+	thread string             // the Slack thread of the release, once posted
+	held   *SignoffRecord     // the yellow or red signoff holding the release
+	lifted *activities.Freeze // the end of the freeze the release waits for
 	// stopWaits cancels the context of gates, timers and read-only stages
 	// when the release is aborted.
 	stopWaits workflow.CancelFunc

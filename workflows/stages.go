@@ -165,6 +165,58 @@ func (r *release) hold(ctx workflow.Context, stage string) error {
 // after the last signoff) and then until the deploy window is open, unless
 // an exception was approved.
 func (r *release) window(ctx workflow.Context) error {
+	for {
+		if err := r.waitWindow(ctx); err != nil {
+			return err
+		}
+		// An approved exception passes a freeze too. Releases recorded
+		// before freezes existed replay without asking.
+		if r.st.Exception != nil || workflow.GetVersion(ctx, "freeze", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return nil
+		}
+		waited, err := r.waitFreeze(ctx)
+		if err != nil || !waited {
+			return err
+		}
+		// The freeze is over (or an exception came): the window may have
+		// shut meanwhile, so look again.
+	}
+}
+
+// waitFreeze waits while the product's production is frozen, until the
+// freeze is lifted or an exception is approved, and says whether it waited.
+func (r *release) waitFreeze(ctx workflow.Context) (bool, error) {
+	var fz activities.Freeze
+	err := run(ctx, activities.FreezeCheckName, activities.FreezeCheckRequest{
+		Product: r.in.Pipeline.Product, Watcher: workflow.GetInfo(ctx).WorkflowExecution.ID,
+	}, &fz)
+	if err != nil {
+		return false, err
+	}
+	if !fz.Frozen {
+		return false, nil
+	}
+	r.st.Freeze = &fz
+	r.lifted = nil
+	what := fmt.Sprintf("production frozen by %s since %s: %s; waiting for the freeze to be lifted or an approved exception",
+		fz.By, fz.Since.UTC().Format("2006-01-02 15:04 MST"), fz.Reason)
+	r.wait(ctx, StageWindow, Waiting, what)
+	_ = r.post(ctx, StageWindow, fmt.Sprintf("%s %s: %s", r.st.Product, r.st.Version, what), nil)
+	if err := workflow.Await(ctx, func() bool { return r.lifted != nil || r.st.Exception != nil || r.st.Abort != nil }); err != nil {
+		return true, err
+	}
+	if r.st.Abort != nil {
+		return true, errAborted
+	}
+	if r.lifted != nil {
+		r.st.Freeze = r.lifted
+		r.detail(ctx, StageWindow, fmt.Sprintf("freeze lifted by %s", r.lifted.LiftedBy))
+	}
+	return true, nil
+}
+
+// waitWindow waits for the ship time and the open deploy window.
+func (r *release) waitWindow(ctx workflow.Context) error {
 	cal, err := calendar(r.in.Pipeline.Environments[config.Prod].Window)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("environments.prod.window: "+err.Error(), ErrInvalid, err)

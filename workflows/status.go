@@ -56,16 +56,18 @@ type Status struct {
 	Started time.Time     `json:"started"`
 	Ended   time.Time     `json:"ended,omitempty"`
 	// ETA is the requested ship time; ShipAt is when it ships once the window is open.
-	ETA           time.Time             `json:"eta,omitempty"`
-	ShipAt        time.Time             `json:"shipAt,omitempty"`
-	WindowOpensAt time.Time             `json:"windowOpensAt,omitempty"`
-	Signoffs      []SignoffRecord       `json:"signoffs,omitempty"`
-	Refusals      []Refusal             `json:"refusals,omitempty"`
-	Exception     *WindowException      `json:"exception,omitempty"`
-	Decision      *DecisionRecord       `json:"decision,omitempty"`
-	Abort         *AbortRecord          `json:"abort,omitempty"`
-	Artifacts     []activities.Artifact `json:"artifacts,omitempty"`
-	Deploys       []DeployResult        `json:"deploys,omitempty"`
+	ETA           time.Time        `json:"eta,omitempty"`
+	ShipAt        time.Time        `json:"shipAt,omitempty"`
+	WindowOpensAt time.Time        `json:"windowOpensAt,omitempty"`
+	Signoffs      []SignoffRecord  `json:"signoffs,omitempty"`
+	Refusals      []Refusal        `json:"refusals,omitempty"`
+	Exception     *WindowException `json:"exception,omitempty"`
+	// Freeze is the production freeze the release waited for, if any.
+	Freeze    *activities.Freeze    `json:"freeze,omitempty"`
+	Decision  *DecisionRecord       `json:"decision,omitempty"`
+	Abort     *AbortRecord          `json:"abort,omitempty"`
+	Artifacts []activities.Artifact `json:"artifacts,omitempty"`
+	Deploys   []DeployResult        `json:"deploys,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
 	// CommitTimes are when the release's commits were written, oldest
