@@ -19,6 +19,8 @@ import (
 // per product under Dir and pushes to the product's remote.
 type Git struct {
 	Dir string
+	// GitHub adds pull requests to release notes; nil leaves them out.
+	GitHub *GitHub
 }
 
 // Tag creates the annotated release tag on the commit Ref names and pushes

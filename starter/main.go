@@ -102,7 +102,9 @@ func newRoot() *cobra.Command {
 		c.releaseCmd(),
 		c.signoffCmd(), c.approveCmd(), c.overrideCmd(), c.decideCmd(), c.abortCmd(),
 		c.statusCmd(), c.listCmd(), c.watchCmd(), c.rollbackCmd(), c.demoCmd(),
-		c.trainCmd(), c.dotCmd(),
+		c.trainCmd(), c.dotCmd(), c.freezeCmd(), c.unfreezeCmd(),
+		c.candidateCmd(), c.scheduleCmd(),
+		c.doraCmd(),
 		configCmd(), c.setupCmd(), keysCmd(),
 	)
 	return root

@@ -176,6 +176,12 @@ func printStatus(out io.Writer, st workflows.Status) {
 	if st.Error != "" {
 		fmt.Fprintf(out, "error: %s\n", st.Error)
 	}
+	if st.NotesURL != "" {
+		fmt.Fprintf(out, "release notes: %s\n", st.NotesURL)
+	}
+	if st.Manager != "" && st.Manager != st.TriggeredBy {
+		fmt.Fprintf(out, "release manager: %s\n", st.Manager)
+	}
 	if st.Notes != "" {
 		fmt.Fprintf(out, "\n%s", st.Notes)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ func (c *cli) trainCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "train", Short: "Release trains: cut, release, dot releases"}
 	var file string
 	var number int
+	var cutoff time.Duration
 	start := &cobra.Command{
 		Use:     "start PRODUCT --train N",
 		Short:   "Cut train-N from main, tag v1.N.0 and release it; the train then takes dot releases",
@@ -36,7 +38,11 @@ func (c *cli) trainCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			run, err := rs.StartTrain(cmd.Context(), workflows.TrainInput{Pipeline: *p, Train: number, TriggeredBy: c.person})
+			in := workflows.TrainInput{Pipeline: *p, Train: number, TriggeredBy: c.person}
+			if cutoff > 0 {
+				in.Cutoff = time.Now().Add(cutoff)
+			}
+			run, err := rs.StartTrain(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
@@ -46,6 +52,7 @@ func (c *cli) trainCmd() *cobra.Command {
 	}
 	start.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")
 	start.Flags().IntVar(&number, "train", 0, "train number")
+	start.Flags().DurationVar(&cutoff, "cutoff", 0, "list what is open and announce the tag now, cut and tag after this long (e.g. 2h)")
 	status := &cobra.Command{
 		Use:   "status PRODUCT --train N",
 		Short: "Show a train's releases and pending dot requests",
@@ -63,7 +70,16 @@ func (c *cli) trainCmd() *cobra.Command {
 			if c.output == "json" {
 				return printJSON(st)
 			}
-			fmt.Printf("%s train %d on %s (closed: %v)\n", st.Product, st.Train, st.Branch, st.Closed)
+			fmt.Printf("%s train %d on %s (release manager %s, closed: %v)\n", st.Product, st.Train, st.Branch, st.Manager, st.Closed)
+			if !st.Cut && !st.Cutoff.IsZero() {
+				fmt.Printf("tagged from main at %s\n", st.Cutoff.Local().Format("Mon 2006-01-02 15:04 MST"))
+			}
+			for _, pr := range st.Open {
+				fmt.Printf("open for the train when announced: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
+			}
+			for _, pr := range st.OpenAtCut {
+				fmt.Printf("missed the cutoff: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
+			}
 			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tERROR")
 			for _, r := range st.Releases {

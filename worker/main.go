@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/signalman/signalman/internal/dora"
 	"github.com/signalman/signalman/worker/app"
 )
 
@@ -29,6 +31,8 @@ func main() {
 	fs.StringVar(&cfg.Keys.Public, "verify-key", "", "cosign public key deploys are verified with (default: DATA/keys/cosign.pub)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "serve Prometheus metrics here at /metrics (empty: off)")
 	fs.StringVar(&cfg.SlackAPI, "slack-api", os.Getenv("SIGNALMAN_SLACK_API"), "Slack API base URL (env SIGNALMAN_SLACK_API; default Slack's own)")
+	fs.DurationVar(&cfg.DORA.Every, "dora-every", time.Minute, "how often the DORA gauges served with --metrics are recomputed")
+	doraWindow := fs.String("dora-window", "30d", "how far back the DORA gauges look: days (30d), hours (12h) or a Go duration")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.Parse(os.Args[1:])
 
@@ -37,6 +41,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "worker: --log-level %q: want debug, info, warn or error\n", *level)
 		os.Exit(2)
 	}
+	window, err := dora.ParseWindow(*doraWindow)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "worker: --dora-window: %v\n", err)
+		os.Exit(2)
+	}
+	cfg.DORA.Window = window
 	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -93,6 +93,10 @@ type harness struct {
 	noBaseline bool
 	// freeze is what FreezeCheck answers.
 	freeze activities.Freeze
+	// candidate is what CandidateCheck answers.
+	candidate activities.CandidateCheck
+	// open are the pull requests OpenPulls answers, one list per call.
+	open [][]activities.PullRequest
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -105,6 +109,22 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h.env.RegisterWorkflowWithOptions(ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
 	h.env.RegisterWorkflowWithOptions(RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
 	h.env.RegisterWorkflowWithOptions(TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
+	h.env.RegisterWorkflowWithOptions(CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
+	h.register(activities.CandidateCheckName, func(ctx context.Context, req activities.CandidateCheckRequest) (activities.CandidateCheck, error) {
+		h.mu.Lock()
+		c := h.candidate
+		h.mu.Unlock()
+		return c, h.record(ctx, activities.CandidateCheckName, req)
+	})
+	h.register(activities.OpenPullsName, func(ctx context.Context, req activities.OpenPullsRequest) ([]activities.PullRequest, error) {
+		h.mu.Lock()
+		var prs []activities.PullRequest
+		if len(h.open) > 0 {
+			prs, h.open = h.open[0], h.open[1:]
+		}
+		h.mu.Unlock()
+		return prs, h.record(ctx, activities.OpenPullsName, req)
+	})
 	h.register(activities.ReleaseNotesName, func(ctx context.Context, req activities.NotesRequest) (activities.ReleaseNotes, error) {
 		return activities.ReleaseNotes{Markdown: "## Fixes\n- checkout rounding\n"}, h.record(ctx, activities.ReleaseNotesName, req)
 	})

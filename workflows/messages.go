@@ -177,9 +177,9 @@ func (r *release) checkDecision(req DecisionRequest) error {
 	if req.Decision != DecideAbort && req.Decision != DecideWait {
 		return fmt.Errorf("decision %q is not %s or %s", req.Decision, DecideAbort, DecideWait)
 	}
-	if req.Person != r.in.TriggeredBy && !slices.Contains(r.in.Pipeline.Release.Managers, req.Person) {
+	if req.Person != r.in.TriggeredBy && req.Person != r.in.Manager && !slices.Contains(r.in.Pipeline.Release.Managers, req.Person) {
 		return fmt.Errorf("%s is not the release manager of %s %s (%s is, with release.managers: %s)",
-			req.Person, r.st.Product, r.st.Version, r.in.TriggeredBy, strings.Join(r.in.Pipeline.Release.Managers, ", "))
+			req.Person, r.st.Product, r.st.Version, r.in.Manager, strings.Join(r.in.Pipeline.Release.Managers, ", "))
 	}
 	return nil
 }

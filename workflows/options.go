@@ -46,6 +46,12 @@ var activityOptions = map[string]workflow.ActivityOptions{
 	activities.RetireName:         {StartToCloseTimeout: 5 * time.Minute},
 	activities.RollbackTargetName: {StartToCloseTimeout: time.Minute},
 	activities.FreezeCheckName:    {StartToCloseTimeout: time.Minute},
+	activities.CandidateCheckName: {StartToCloseTimeout: 10 * time.Minute},
+	activities.OpenPullsName:      {StartToCloseTimeout: 5 * time.Minute},
+	activities.PublishReleaseName: {StartToCloseTimeout: 5 * time.Minute},
+	// CI may take hours; a dead worker shows within the heartbeat timeout,
+	// which outlasts the longest pause between two looks.
+	activities.WaitForChecksName: {StartToCloseTimeout: 6 * time.Hour, HeartbeatTimeout: 5 * time.Minute},
 }
 
 // run executes the named activity with its options and decodes its result

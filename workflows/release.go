@@ -23,6 +23,9 @@ type ReleaseInput struct {
 	Ref         string    `json:"ref,omitempty"`
 	TriggeredBy string    `json:"triggeredBy"`
 	ETA         time.Time `json:"eta,omitempty"`
+	// Manager is the release manager when not the person who triggered it
+	// (a scheduled candidate's): they decide on held releases.
+	Manager string `json:"manager,omitempty"`
 }
 
 // Failure types a release ends with.
@@ -123,6 +126,9 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 	if in.Ref == "" {
 		in.Ref = in.Pipeline.Repository.MainBranch
 	}
+	if in.Manager == "" {
+		in.Manager = in.TriggeredBy
+	}
 	r := &release{
 		in:  in,
 		log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product, "version", in.Version),
@@ -131,6 +137,7 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 			Version:     in.Version,
 			Train:       v.Train,
 			TriggeredBy: in.TriggeredBy,
+			Manager:     in.Manager,
 			State:       Running,
 			ETA:         in.ETA,
 			Started:     workflow.Now(ctx),
@@ -165,10 +172,14 @@ func (r *release) tag(ctx workflow.Context) error {
 func (r *release) test(ctx workflow.Context) error {
 	t := r.in.Pipeline.Tests
 	if t.GitHubChecks {
-		return temporal.NewNonRetryableApplicationError("tests.github_checks is not supported by this worker yet; remove it or use tests.command", ErrStageFailed, nil)
+		if err := r.githubChecks(ctx); err != nil {
+			return err
+		}
 	}
 	if t.Command == "" {
-		r.skip(ctx, StageTest, "no test command configured")
+		if !t.GitHubChecks {
+			r.skip(ctx, StageTest, "no test command configured")
+		}
 		return nil
 	}
 	var res activities.TestResult
@@ -184,6 +195,19 @@ func (r *release) test(ctx workflow.Context) error {
 		return err
 	}
 	r.detail(ctx, StageTest, fmt.Sprintf("%q passed in %.1fs", t.Command, res.Seconds))
+	return nil
+}
+
+// githubChecks waits until the repository's CI checks on the tagged commit
+// have passed; a failing check fails the stage.
+func (r *release) githubChecks(ctx workflow.Context) error {
+	gh := activities.GitHubRepoOf(r.in.Pipeline.Repository)
+	r.wait(ctx, StageTest, Waiting, fmt.Sprintf("waiting for the CI checks of %s in %s", short(r.st.Commit), gh.Repo))
+	var res activities.ChecksResult
+	if err := run(ctx, activities.WaitForChecksName, activities.ChecksRequest{GitHub: gh, Commit: r.st.Commit}, &res); err != nil {
+		return err
+	}
+	r.wait(ctx, StageTest, Running, fmt.Sprintf("CI checks of %s passed (%d look(s), %.0fs)", short(r.st.Commit), res.Polls, res.Seconds))
 	return nil
 }
 
@@ -319,19 +343,34 @@ func (r *release) promote(ctx workflow.Context) error {
 func (r *release) announce(ctx workflow.Context) error {
 	if workflow.GetVersion(ctx, "release-notes", workflow.DefaultVersion, 1) == 1 {
 		var n activities.ReleaseNotes
-		err := run(ctx, activities.ReleaseNotesName, activities.NotesRequest{Product: r.in.Pipeline.Product, RepoURL: r.in.Pipeline.Repository.URL, Version: r.in.Version}, &n)
+		gh := activities.GitHubRepoOf(r.in.Pipeline.Repository)
+		err := run(ctx, activities.ReleaseNotesName, activities.NotesRequest{Product: r.in.Pipeline.Product, RepoURL: r.in.Pipeline.Repository.URL, Version: r.in.Version, GitHub: gh}, &n)
 		if err != nil {
 			r.log.Warn("release notes not written", "error", err)
 		}
 		r.st.Notes = n.Markdown
 		r.st.CommitTimes = n.CommitTimes
+		if gh.Repo != "" && err == nil && workflow.GetVersion(ctx, "github-release", workflow.DefaultVersion, 1) == 1 {
+			var pub activities.PublishResult
+			err := run(ctx, activities.PublishReleaseName, activities.PublishRequest{
+				GitHub: gh, Tag: r.in.Version, Name: r.in.Pipeline.Product + " " + r.in.Version, Body: r.st.Notes,
+			}, &pub)
+			if err != nil {
+				r.log.Warn("GitHub release not published", "error", err)
+			} else {
+				r.st.NotesURL = pub.URL
+			}
+		}
 	}
 	s := r.in.Pipeline.Notifications.Slack
 	if s == nil {
 		r.skip(ctx, StageAnnounce, "no notifications configured")
 		return nil
 	}
-	text := fmt.Sprintf("%s %s is in production (commit %s, released by %s)\n\n%s", r.in.Pipeline.Product, r.in.Version, short(r.st.Commit), r.in.TriggeredBy, r.st.Notes)
+	text := fmt.Sprintf("%s %s is in production (commit %s, release manager %s)\n\n%s", r.in.Pipeline.Product, r.in.Version, short(r.st.Commit), r.in.Manager, r.st.Notes)
+	if r.st.NotesURL != "" {
+		text += "\n" + r.st.NotesURL
+	}
 	if err := r.post(ctx, StageAnnounce, text, nil); err != nil {
 		r.detail(ctx, StageAnnounce, "could not post to Slack: "+err.Error())
 		return nil
@@ -378,7 +417,7 @@ func (r *release) artifact(service string) (activities.Artifact, bool) {
 // deciders are the people who may decide on a marginal canary in env: the
 // release manager, env's approvers and those who may approve exceptions.
 func (r *release) deciders(env string) []string {
-	people := []string{r.in.TriggeredBy}
+	people := []string{r.in.TriggeredBy, r.in.Manager}
 	people = append(people, r.in.Pipeline.Release.Managers...)
 	for _, s := range r.in.Pipeline.Environments[env].Signoffs {
 		people = append(people, r.in.Pipeline.Approvers[s.Role]...)

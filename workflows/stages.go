@@ -114,7 +114,7 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 		if env == config.Prod {
 			label = "Approve"
 		}
-		_ = r.post(ctx, stage, fmt.Sprintf("%s %s waits for %s on %s", r.st.Product, r.st.Version, g.roleNames(), env),
+		_ = r.post(ctx, stage, fmt.Sprintf("%s %s waits for %s on %s (release manager: %s)", r.st.Product, r.st.Version, g.roleNames(), env, r.in.Manager),
 			[]activities.NotifyButton{{Action: Signoff, Label: label, Value: string(value), Style: "primary"}})
 	}
 	err := workflow.Await(ctx, func() bool {
@@ -147,7 +147,7 @@ func (r *release) hold(ctx workflow.Context, stage string) error {
 	r.gateOn = ""
 	r.st.State = Held
 	r.wait(ctx, stage, Held, fmt.Sprintf("%s verdict from %s: %s; the release manager (%s) decides: abort or wait for a dot release",
-		h.Verdict, h.Person, h.Reason, r.in.TriggeredBy))
+		h.Verdict, h.Person, h.Reason, r.in.Manager))
 	if err := workflow.Await(ctx, func() bool { return r.st.Decision != nil || r.st.Abort != nil }); err != nil {
 		return err
 	}

@@ -48,8 +48,10 @@ type Status struct {
 	Train       int    `json:"train"`
 	Commit      string `json:"commit,omitempty"`
 	TriggeredBy string `json:"triggeredBy"`
-	State       string `json:"state"`
-	Stage       string `json:"stage"`
+	// Manager is the release manager: who decides on a held release.
+	Manager string `json:"manager,omitempty"`
+	State   string `json:"state"`
+	Stage   string `json:"stage"`
 	// Env is the environment the current stage works on, if any.
 	Env     string        `json:"env,omitempty"`
 	Stages  []StageStatus `json:"stages"`
@@ -70,6 +72,8 @@ type Status struct {
 	Deploys   []DeployResult        `json:"deploys,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
+	// NotesURL is the GitHub release the notes were published as.
+	NotesURL string `json:"notesURL,omitempty"`
 	// CommitTimes are when the release's commits were written, oldest
 	// first; lead time for changes runs from each to production.
 	CommitTimes []time.Time `json:"commitTimes,omitempty"`

@@ -3,6 +3,8 @@ package workflows
 import (
 	"fmt"
 	"regexp"
+	"strings"
+	"time"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -46,15 +48,24 @@ type TrainInput struct {
 	Pipeline    config.Pipeline `json:"pipeline"`
 	Train       int             `json:"train"`
 	TriggeredBy string          `json:"triggeredBy"`
+	// Manager is the train's release manager (default: TriggeredBy).
+	Manager string `json:"manager,omitempty"`
+	// Cutoff is when the train is cut and tagged; until then what is still
+	// open for it is listed and announced (zero: at once).
+	Cutoff time.Time `json:"cutoff,omitempty"`
 	// ContinueAfter continues the train as new after this many dot
 	// requests in one run (0: only when Temporal suggests it), to keep
 	// each run's history short.
 	ContinueAfter int `json:"continueAfter,omitempty"`
 	// State carried across continue-as-new.
-	Cut      bool           `json:"cut,omitempty"`
-	Patch    int            `json:"patch,omitempty"`
-	Pending  []DotRequest   `json:"pending,omitempty"`
-	Releases []TrainRelease `json:"releases,omitempty"`
+	Cut bool `json:"cut,omitempty"`
+	// Open are the pull requests still open for the train when it was
+	// announced, and at the cutoff.
+	Open      []activities.PullRequest `json:"open,omitempty"`
+	OpenAtCut []activities.PullRequest `json:"openAtCut,omitempty"`
+	Patch     int                      `json:"patch,omitempty"`
+	Pending   []DotRequest             `json:"pending,omitempty"`
+	Releases  []TrainRelease           `json:"releases,omitempty"`
 }
 
 // TrainRelease is one release of a train.
@@ -67,12 +78,19 @@ type TrainRelease struct {
 
 // TrainStatus is what the train's status query returns.
 type TrainStatus struct {
-	Product  string         `json:"product"`
-	Train    int            `json:"train"`
-	Branch   string         `json:"branch"`
-	Releases []TrainRelease `json:"releases"`
-	Pending  []DotRequest   `json:"pending,omitempty"`
-	Closed   bool           `json:"closed"`
+	Product string    `json:"product"`
+	Train   int       `json:"train"`
+	Branch  string    `json:"branch"`
+	Manager string    `json:"manager,omitempty"`
+	Cutoff  time.Time `json:"cutoff,omitempty"`
+	Cut     bool      `json:"cut"`
+	// Open are the pull requests still open for the train when it was
+	// announced; OpenAtCut those that missed the cutoff.
+	Open      []activities.PullRequest `json:"open,omitempty"`
+	OpenAtCut []activities.PullRequest `json:"openAtCut,omitempty"`
+	Releases  []TrainRelease           `json:"releases"`
+	Pending   []DotRequest             `json:"pending,omitempty"`
+	Closed    bool                     `json:"closed"`
 }
 
 var commitPattern = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
@@ -94,11 +112,20 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 	if in.Train < 1 {
 		return TrainStatus{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("train %d of %s: want a train number of 1 or more", in.Train, in.Pipeline.Product), ErrInvalid, nil)
 	}
+	if in.Manager == "" {
+		in.Manager = in.TriggeredBy
+	}
 	t := &train{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product, "train", in.Train)}
 	if err := t.listen(ctx); err != nil {
 		return t.status(), err
 	}
 	if !t.in.Cut {
+		// Trains recorded before this step existed replay without it.
+		if workflow.GetVersion(ctx, "before-tagging", workflow.DefaultVersion, 1) == 1 {
+			if err := t.beforeTagging(ctx); err != nil {
+				return t.status(), err
+			}
+		}
 		err := run(ctx, activities.CutTrainName, activities.CutRequest{
 			Product: in.Pipeline.Product, RepoURL: in.Pipeline.Repository.URL, MainBranch: in.Pipeline.Repository.MainBranch, Train: in.Train,
 		}, nil)
@@ -165,7 +192,7 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
 			ProductKey.ValueSet(t.in.Pipeline.Product), TrainKey.ValueSet(int64(t.in.Train)), VersionKey.ValueSet(v), StageKey.ValueSet(StageTag)),
 	})
 	var st Status
-	err := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy}).Get(ctx, &st)
+	err := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager}).Get(ctx, &st)
 	if err != nil {
 		t.in.Releases[i].State, t.in.Releases[i].Error = Failed, cause(err)
 		return
@@ -262,5 +289,74 @@ func (t *train) drain(ctx workflow.Context) {
 }
 
 func (t *train) status() TrainStatus {
-	return TrainStatus{Product: t.in.Pipeline.Product, Train: t.in.Train, Branch: version.Branch(t.in.Train), Releases: t.in.Releases, Pending: t.in.Pending, Closed: t.closed}
+	return TrainStatus{
+		Product: t.in.Pipeline.Product, Train: t.in.Train, Branch: version.Branch(t.in.Train),
+		Manager: t.in.Manager, Cutoff: t.in.Cutoff, Cut: t.in.Cut, Open: t.in.Open, OpenAtCut: t.in.OpenAtCut,
+		Releases: t.in.Releases, Pending: t.in.Pending, Closed: t.closed,
+	}
+}
+
+// beforeTagging lists what is still open for the train on GitHub, announces
+// when it will be tagged (and who manages it) in Slack, and waits for the
+// cutoff; the cut then takes whatever has landed on main by then.
+func (t *train) beforeTagging(ctx workflow.Context) error {
+	p := t.in.Pipeline
+	gh := activities.GitHubRepoOf(p.Repository)
+	tag := version.ForTrain(p.Versioning.Major, t.in.Train).String()
+	openPulls := func() ([]activities.PullRequest, error) {
+		if gh.Repo == "" {
+			return nil, nil
+		}
+		var prs []activities.PullRequest
+		err := run(ctx, activities.OpenPullsName, activities.OpenPullsRequest{GitHub: gh, Train: t.in.Train, MainBranch: p.Repository.MainBranch}, &prs)
+		return prs, err
+	}
+	var err error
+	if t.in.Open, err = openPulls(); err != nil {
+		// What is open is for people to see; not knowing it does not stop the train.
+		t.log.Warn("open pull requests not listed", "error", err)
+	}
+	now := workflow.Now(ctx)
+	when := "now"
+	if t.in.Cutoff.After(now) {
+		when = t.in.Cutoff.UTC().Format("Mon 2006-01-02 15:04 MST")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s train %d: %s will be tagged from %s %s (release manager: %s).", p.Product, t.in.Train, tag, p.Repository.MainBranch, when, t.in.Manager)
+	if gh.Repo != "" {
+		if len(t.in.Open) == 0 {
+			b.WriteString(" Nothing is open for it.")
+		} else {
+			fmt.Fprintf(&b, " Still open for it:")
+			for _, pr := range t.in.Open {
+				fmt.Fprintf(&b, "\n• #%d %s (%s) %s", pr.Number, pr.Title, pr.Author, pr.URL)
+			}
+		}
+	}
+	t.announce(ctx, b.String())
+	if !t.in.Cutoff.After(now) {
+		return nil
+	}
+	if _, err := workflow.AwaitWithTimeout(ctx, t.in.Cutoff.Sub(now), func() bool { return t.closed }); err != nil {
+		return err
+	}
+	if t.in.OpenAtCut, err = openPulls(); err != nil {
+		t.log.Warn("open pull requests not listed at the cutoff", "error", err)
+	}
+	return nil
+}
+
+// announce posts a train message to the product's Slack channel, if any.
+func (t *train) announce(ctx workflow.Context, text string) {
+	s := t.in.Pipeline.Notifications.Slack
+	if s == nil {
+		return
+	}
+	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+		Product: t.in.Pipeline.Product, Version: version.ForTrain(t.in.Pipeline.Versioning.Major, t.in.Train).String(),
+		Channel: s.Channel, TokenEnv: s.TokenEnv, Text: text, Stage: "train",
+	}, nil)
+	if err != nil {
+		t.log.Warn("Slack message not posted", "error", err)
+	}
 }

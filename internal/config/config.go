@@ -77,6 +77,13 @@ type Repository struct {
 	MainBranch string `yaml:"main_branch" json:"mainBranch"`
 	// GitHub is "owner/name" when the repository is on GitHub (optional).
 	GitHub string `yaml:"github" json:"github,omitempty"`
+	// GitHubAPI is the base URL of a GitHub Enterprise server's API; empty
+	// means api.github.com.
+	GitHubAPI string `yaml:"github_api" json:"githubAPI,omitempty"`
+	// GitHubTokenEnv names the environment variable the worker reads the
+	// GitHub token from (default "GITHUB_TOKEN" when GitHub is set). A
+	// public repository needs none.
+	GitHubTokenEnv string `yaml:"github_token_env" json:"githubTokenEnv,omitempty"`
 }
 
 // Versioning sets the version scheme vMAJOR.TRAIN.PATCH.

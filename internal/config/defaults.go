@@ -25,6 +25,7 @@ const (
 	defaultBuildParallel   = 4
 	defaultExceptionRole   = "sre"
 	defaultSlackTokenEnv   = "SLACK_BOT_TOKEN"
+	defaultGitHubTokenEnv  = "GITHUB_TOKEN"
 )
 
 // setDefaults fills in what the file left out. has reports whether the
@@ -33,6 +34,9 @@ const (
 // judged as written; text is defaulted when empty.
 func (p *Pipeline) setDefaults(has func(path string) bool) {
 	orString(&p.Repository.MainBranch, defaultMainBranch)
+	if p.Repository.GitHub != "" {
+		orString(&p.Repository.GitHubTokenEnv, defaultGitHubTokenEnv)
+	}
 	if !has("versioning.major") {
 		p.Versioning.Major = defaultMajor
 	}

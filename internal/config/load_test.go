@@ -197,6 +197,27 @@ notifications:
 	}
 }
 
+func TestParseDefaultsGitHubTokenEnv(t *testing.T) {
+	tests := []struct {
+		name, repository, want string
+	}{
+		{name: "github_reads_GITHUB_TOKEN", repository: "{url: ./shop, github: acme/shop}", want: "GITHUB_TOKEN"},
+		{name: "named_variable_is_kept", repository: "{url: ./shop, github: acme/shop, github_token_env: SHOP_GH_TOKEN}", want: "SHOP_GH_TOKEN"},
+		{name: "no_github_needs_no_token", repository: "{url: ./shop}", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("signalman.yaml", []byte(strings.Replace(base, "{url: ./shop}", tt.repository, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Repository.GitHubTokenEnv != tt.want {
+				t.Errorf("repository.github_token_env = %q, want %q", p.Repository.GitHubTokenEnv, tt.want)
+			}
+		})
+	}
+}
+
 // TestParseKeepsExplicitValues checks that defaults fill only what the file
 // leaves out: a zero written in the file is kept.
 func TestParseKeepsExplicitValues(t *testing.T) {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -58,6 +59,18 @@ func (p *Pipeline) validateSource(ps *problems) {
 		if !ok || owner == "" || name == "" || strings.ContainsAny(name, "/ \t") || strings.ContainsAny(owner, " \t") {
 			ps.add("repository.github", "%q is not owner/name (want one such as signalman/shop)", gh)
 		}
+	}
+	if api := p.Repository.GitHubAPI; api != "" {
+		u, err := url.Parse(api)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ps.add("repository.github_api", "%q is not an http(s) URL (want your GitHub Enterprise server's, such as https://github.example.com, or leave github_api out for github.com)", api)
+		}
+	}
+	if env := p.Repository.GitHubTokenEnv; env != "" && !validEnvName(env) {
+		ps.add("repository.github_token_env", "%q is not an environment variable name (want letters, digits and underscores, not starting with a digit, such as GITHUB_TOKEN)", env)
+	}
+	if p.Tests.GitHubChecks && p.Repository.GitHub == "" {
+		ps.add("tests.github_checks", "is true, but repository.github is not set; set github: owner/name under repository, or remove github_checks")
 	}
 	if p.Versioning.Major < 0 {
 		ps.add("versioning.major", "%d is negative (want 0 or more)", p.Versioning.Major)

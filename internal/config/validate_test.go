@@ -50,6 +50,21 @@ func TestParseRules(t *testing.T) {
 			want: `signalman.yaml:2: repository.github: "shop" is not owner/name (want one such as signalman/shop)`,
 		},
 		{
+			name: "repository_github_api_is_an_http_url",
+			file: strings.Replace(base, "{url: ./shop}", "{url: ./shop, github: acme/shop, github_api: github.example.com}", 1),
+			want: `signalman.yaml:2: repository.github_api: "github.example.com" is not an http(s) URL (want your GitHub Enterprise server's, such as https://github.example.com, or leave github_api out for github.com)`,
+		},
+		{
+			name: "repository_github_token_env_is_an_env_var_name",
+			file: strings.Replace(base, "repository: {url: ./shop}", "repository:\n  url: ./shop\n  github: acme/shop\n  github_token_env: $GITHUB_TOKEN", 1),
+			want: `signalman.yaml:5: repository.github_token_env: "$GITHUB_TOKEN" is not an environment variable name (want letters, digits and underscores, not starting with a digit, such as GITHUB_TOKEN)`,
+		},
+		{
+			name: "tests_github_checks_need_repository_github",
+			file: base + "tests:\n  command: go test ./...\n  github_checks: true\n",
+			want: `signalman.yaml:10: tests.github_checks: is true, but repository.github is not set; set github: owner/name under repository, or remove github_checks`,
+		},
+		{
 			name: "versioning_major_is_not_negative",
 			file: base + "versioning:\n  major: -1\n",
 			want: `signalman.yaml:9: versioning.major: -1 is negative (want 0 or more)`,

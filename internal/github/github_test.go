@@ -7,13 +7,26 @@ import (
 	"testing"
 
 	"github.com/signalman/signalman/internal/github"
+	"github.com/signalman/signalman/internal/github/githubtest"
 	"github.com/signalman/signalman/internal/notes"
 )
 
 const sha = "5f1c0c8e2b8f4a7d9e6b3c2a1f0e9d8c7b6a5f4e"
 
+// newFake starts a fake GitHub holding acme/shop and returns it with a
+// Client talking to it as to a GitHub Enterprise server.
+func newFake(t *testing.T) (*githubtest.Server, *github.Client) {
+	t.Helper()
+	f := githubtest.New(t, "acme", "shop")
+	c, err := github.New(f.URL(), githubtest.Token)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return f, c
+}
+
 func TestChecksState(t *testing.T) {
-	f, c := newFake(t, "acme", "shop")
+	f, c := newFake(t)
 	// Each step changes the fake's state, then checks the combined state:
 	// the steps run in order against the same commit.
 	steps := []struct {
@@ -29,39 +42,39 @@ func TestChecksState(t *testing.T) {
 		{
 			name: "running_checks_are_pending_and_named",
 			change: func() {
-				f.setCheckRun(sha, "build", "in_progress", "")
-				f.setCheckRun(sha, "unit tests", "queued", "")
-				f.setStatus(sha, "ci/lint", "pending")
+				f.SetCheckRun(sha, "build", "in_progress", "")
+				f.SetCheckRun(sha, "unit tests", "queued", "")
+				f.SetStatus(sha, "ci/lint", "pending")
 			},
 			want: github.State{Result: github.Pending, Pending: []string{"build", "ci/lint", "unit tests"}},
 		},
 		{
 			name: "some_finished_the_rest_still_pending",
 			change: func() {
-				f.setCheckRun(sha, "build", "completed", "success")
-				f.setStatus(sha, "ci/lint", "success")
+				f.SetCheckRun(sha, "build", "completed", "success")
+				f.SetStatus(sha, "ci/lint", "success")
 			},
 			want: github.State{Result: github.Pending, Pending: []string{"unit tests"}},
 		},
 		{
 			name: "all_passed_or_skipped_is_success",
 			change: func() {
-				f.setCheckRun(sha, "unit tests", "completed", "skipped")
+				f.SetCheckRun(sha, "unit tests", "completed", "skipped")
 			},
 			want: github.State{Result: github.Success},
 		},
 		{
 			name: "failing_status_is_named",
 			change: func() {
-				f.setStatus(sha, "ci/integration", "failure")
+				f.SetStatus(sha, "ci/integration", "failure")
 			},
 			want: github.State{Result: github.Failure, Failing: []string{"ci/integration"}},
 		},
 		{
 			name: "failure_wins_over_pending",
 			change: func() {
-				f.setCheckRun(sha, "e2e", "in_progress", "")
-				f.setCheckRun(sha, "build", "completed", "timed_out")
+				f.SetCheckRun(sha, "e2e", "in_progress", "")
+				f.SetCheckRun(sha, "build", "completed", "timed_out")
 			},
 			want: github.State{Result: github.Failure, Failing: []string{"build", "ci/integration"}, Pending: []string{"e2e"}},
 		},
@@ -81,14 +94,14 @@ func TestChecksState(t *testing.T) {
 }
 
 func TestChecksStatePaginates(t *testing.T) {
-	f, c := newFake(t, "acme", "shop")
-	f.maxPerPage = 2
+	f, c := newFake(t)
+	f.SetMaxPerPage(2)
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		f.setCheckRun(sha, name, "completed", "success")
+		f.SetCheckRun(sha, name, "completed", "success")
 	}
-	f.setStatus(sha, "s1", "success")
-	f.setStatus(sha, "s2", "success")
-	f.setStatus(sha, "s3", "error")
+	f.SetStatus(sha, "s1", "success")
+	f.SetStatus(sha, "s2", "success")
+	f.SetStatus(sha, "s3", "error")
 	got, err := c.ChecksState(t.Context(), "acme", "shop", sha)
 	if err != nil {
 		t.Fatalf("ChecksState: %v", err)
@@ -97,13 +110,13 @@ func TestChecksStatePaginates(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ChecksState = %+v, want %+v", got, want)
 	}
-	if n := f.count("GET /repos/{o}/{r}/commits/{ref}/check-runs"); n != 3 {
+	if n := f.Requests(githubtest.CheckRuns); n != 3 {
 		t.Errorf("check-run pages fetched = %d, want 3", n)
 	}
 }
 
 func TestChecksStateUnknownRepo(t *testing.T) {
-	_, c := newFake(t, "acme", "shop")
+	_, c := newFake(t)
 	_, err := c.ChecksState(t.Context(), "acme", "other", sha)
 	if err == nil || !strings.Contains(err.Error(), "acme/other") {
 		t.Errorf("ChecksState error = %v, want one naming acme/other", err)
@@ -111,9 +124,9 @@ func TestChecksStateUnknownRepo(t *testing.T) {
 }
 
 func TestCreateRelease(t *testing.T) {
-	const post = "POST /repos/{o}/{r}/releases"
+	const post = githubtest.CreateRelease
 	t.Run("created_once_across_two_calls", func(t *testing.T) {
-		f, c := newFake(t, "acme", "shop")
+		f, c := newFake(t)
 		first, err := c.CreateRelease(t.Context(), "acme", "shop", "v1.101.0", "shop v1.101.0", "notes")
 		if err != nil {
 			t.Fatalf("first CreateRelease: %v", err)
@@ -126,13 +139,13 @@ func TestCreateRelease(t *testing.T) {
 		if first != want || second != want {
 			t.Errorf("URLs = %q, %q; want %q twice", first, second, want)
 		}
-		if f.releaseCount() != 1 || f.count(post) != 1 {
-			t.Errorf("releases = %d after %d POSTs, want 1 after 1", f.releaseCount(), f.count(post))
+		if f.ReleaseCount() != 1 || f.Requests(post) != 1 {
+			t.Errorf("releases = %d after %d POSTs, want 1 after 1", f.ReleaseCount(), f.Requests(post))
 		}
 	})
 	t.Run("existing_release_is_returned_untouched", func(t *testing.T) {
-		f, c := newFake(t, "acme", "shop")
-		f.addRelease("v1.100.0", "by hand")
+		f, c := newFake(t)
+		f.AddRelease("v1.100.0", "by hand")
 		got, err := c.CreateRelease(t.Context(), "acme", "shop", "v1.100.0", "shop v1.100.0", "generated")
 		if err != nil {
 			t.Fatalf("CreateRelease: %v", err)
@@ -140,16 +153,16 @@ func TestCreateRelease(t *testing.T) {
 		if want := "https://github.example.com/acme/shop/releases/tag/v1.100.0"; got != want {
 			t.Errorf("URL = %q, want %q", got, want)
 		}
-		if f.count(post) != 0 || f.releaseBody("v1.100.0") != "by hand" {
-			t.Errorf("POSTs = %d, body = %q; want the release left alone", f.count(post), f.releaseBody("v1.100.0"))
+		if f.Requests(post) != 0 || f.ReleaseBody("v1.100.0") != "by hand" {
+			t.Errorf("POSTs = %d, body = %q; want the release left alone", f.Requests(post), f.ReleaseBody("v1.100.0"))
 		}
 	})
 	t.Run("release_created_by_someone_else_meanwhile_is_returned", func(t *testing.T) {
-		f, c := newFake(t, "acme", "shop")
+		f, c := newFake(t)
 		// The first lookup misses it, as if it happened just before the
 		// other writer's create; our create then gets GitHub's 422.
-		f.addRelease("v1.102.0", "theirs")
-		f.missNextLookup("v1.102.0")
+		f.AddRelease("v1.102.0", "theirs")
+		f.MissNextLookup("v1.102.0")
 		got, err := c.CreateRelease(t.Context(), "acme", "shop", "v1.102.0", "shop v1.102.0", "ours")
 		if err != nil {
 			t.Fatalf("CreateRelease: %v", err)
@@ -157,24 +170,30 @@ func TestCreateRelease(t *testing.T) {
 		if want := "https://github.example.com/acme/shop/releases/tag/v1.102.0"; got != want {
 			t.Errorf("URL = %q, want %q", got, want)
 		}
-		if f.count(post) != 1 || f.releaseCount() != 1 || f.releaseBody("v1.102.0") != "theirs" {
+		if f.Requests(post) != 1 || f.ReleaseCount() != 1 || f.ReleaseBody("v1.102.0") != "theirs" {
 			t.Errorf("POSTs = %d, releases = %d, body = %q; want 1 refused POST and theirs kept",
-				f.count(post), f.releaseCount(), f.releaseBody("v1.102.0"))
+				f.Requests(post), f.ReleaseCount(), f.ReleaseBody("v1.102.0"))
 		}
 	})
 }
 
 func TestOpenPullRequests(t *testing.T) {
-	f, c := newFake(t, "acme", "shop")
-	f.maxPerPage = 2
-	f.addPull(1, "feat: search", "ada", "train-101", "open", nil, "")
-	f.addPull(2, "fix: typo", "bob", "main", "open", []string{"train-101"}, "")
-	f.addPull(3, "chore: deps", "eve", "main", "open", nil, "")
-	f.addPull(4, "feat: carts", "ada", "train-101", "closed", nil, "")
-	f.addPull(5, "fix: prices", "grace", "train-101", "open", []string{"bug"}, "")
-	f.addPull(6, "docs: readme", "bob", "train-100", "open", nil, "")
-	f.addPull(7, "perf: cache", "ada", "train-101", "open", nil, "")
-	const list = "GET /repos/{o}/{r}/pulls"
+	f, c := newFake(t)
+	f.SetMaxPerPage(2)
+	for _, p := range []githubtest.Pull{
+		{Number: 1, Title: "feat: search", Author: "ada", Base: "train-101"},
+		{Number: 2, Title: "fix: typo", Author: "bob", Base: "main", Labels: []string{"train-101"}},
+		{Number: 3, Title: "chore: deps", Author: "eve", Base: "main"},
+		{Number: 4, Title: "feat: carts", Author: "ada", Base: "train-101", State: githubtest.Closed},
+		// An open pull request's merge commit is GitHub's test merge,
+		// which the client must not report.
+		{Number: 5, Title: "fix: prices", Author: "grace", Base: "train-101", Labels: []string{"bug"}, MergeCommit: "t5"},
+		{Number: 6, Title: "docs: readme", Author: "bob", Base: "train-100"},
+		{Number: 7, Title: "perf: cache", Author: "ada", Base: "train-101"},
+	} {
+		f.AddPull(p)
+	}
+	const list = githubtest.ListPulls
 
 	tests := []struct {
 		name, label string
@@ -186,7 +205,7 @@ func TestOpenPullRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := f.count(list)
+			before := f.Requests(list)
 			prs, err := c.OpenPullRequests(t.Context(), "acme", "shop", "train-101", tt.label)
 			if err != nil {
 				t.Fatalf("OpenPullRequests: %v", err)
@@ -198,7 +217,7 @@ func TestOpenPullRequests(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("numbers = %v, want %v", got, tt.want)
 			}
-			if n := f.count(list) - before; n != tt.pages {
+			if n := f.Requests(list) - before; n != tt.pages {
 				t.Errorf("pages fetched = %d, want %d", n, tt.pages)
 			}
 		})
@@ -215,11 +234,15 @@ func TestOpenPullRequests(t *testing.T) {
 }
 
 func TestMergedPullRequests(t *testing.T) {
-	f, c := newFake(t, "acme", "shop")
-	f.addPull(10, "feat: login", "ada", "main", "closed", []string{"feature"}, "m10", "a1", "a2")
-	f.addPull(11, "fix: crash", "bob", "main", "closed", nil, "m11", "b1")
-	f.addPull(12, "wip: never merged", "eve", "main", "closed", nil, "", "a1")
-	f.addPull(13, "feat: open", "eve", "main", "open", nil, "", "c1")
+	f, c := newFake(t)
+	for _, p := range []githubtest.Pull{
+		{Number: 10, Title: "feat: login", Author: "ada", Labels: []string{"feature"}, State: githubtest.Merged, MergeCommit: "m10", Commits: []string{"a1", "a2"}},
+		{Number: 11, Title: "fix: crash", Author: "bob", State: githubtest.Merged, MergeCommit: "m11", Commits: []string{"b1"}},
+		{Number: 12, Title: "wip: never merged", Author: "eve", State: githubtest.Closed, Commits: []string{"a1"}},
+		{Number: 13, Title: "feat: open", Author: "eve", MergeCommit: "t13", Commits: []string{"c1"}},
+	} {
+		f.AddPull(p)
+	}
 
 	got, err := c.MergedPullRequests(t.Context(), "acme", "shop", []string{"m11", "a1", "a2", "c1", "unknown"})
 	if err != nil {

@@ -35,6 +35,8 @@ type Config struct {
 	// SLACK_SIGNING_SECRET set, Slack's buttons at /slack/interactions;
 	// empty turns both off.
 	MetricsAddr string
+	// DORA configures the DORA gauges served with the metrics.
+	DORA DORAOptions
 	// SlackAPI overrides Slack's API address (tests use slacktest).
 	SlackAPI string
 	// Registry is where images are pushed; with Dev and no Registry, the
@@ -136,6 +138,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
 	}
 	defer w.Stop()
+	stopDORA := startDORA(ctx, c, metrics.registry, cfg.DORA, log)
+	defer stopDORA()
 	log.Info("worker polling", "address", cfg.Conn.Address, "namespace", cfg.Conn.Namespace, "taskQueue", workflows.TaskQueue)
 	if cfg.Ready != nil {
 		cfg.Ready(c)

@@ -15,8 +15,10 @@ import (
 // metrics exports the SDK's metrics in Prometheus format.
 type metrics struct {
 	handler client.MetricsHandler
-	http    http.Handler
-	close   func()
+	// registry takes the worker's own metrics, served with the SDK's.
+	registry prometheus.Registerer
+	http     http.Handler
+	close    func()
 }
 
 // newMetrics builds the SDK metrics handler; with no address, metrics are off.
@@ -33,8 +35,9 @@ func newMetrics(addr string) (*metrics, error) {
 		Prefix:          "signalman",
 	}, time.Second)
 	return &metrics{
-		handler: sdktally.NewMetricsHandler(scope),
-		http:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		close:   func() { closer.Close() },
+		handler:  sdktally.NewMetricsHandler(scope),
+		registry: reg,
+		http:     promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		close:    func() { closer.Close() },
 	}, nil
 }

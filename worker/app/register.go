@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -48,9 +49,12 @@ func Register(w worker.Registry, d Deps) error {
 	w.RegisterWorkflowWithOptions(workflows.ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
 	w.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
 	w.RegisterWorkflowWithOptions(workflows.TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
+	w.RegisterWorkflowWithOptions(workflows.FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
+	w.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
 
 	remoteOpts := func(ctx context.Context) []remote.Option { return artifact.RemoteOptions(ctx) }
-	git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos")}
+	gh := &activities.GitHub{Getenv: os.Getenv}
+	git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos"), GitHub: gh}
 	tests := &activities.Tests{Dir: filepath.Join(d.DataDir, "checkouts")}
 	notifier := &activities.Notifier{APIURL: d.SlackAPI}
 	builder := &activities.Builder{
@@ -80,6 +84,7 @@ func Register(w worker.Registry, d Deps) error {
 	deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, RouterCommand: routerCmd}
 	migrator := &activities.Migrator{Dir: filepath.Join(d.DataDir, "migrations")}
 	history := &activities.History{Client: d.Client, Current: deployer.Current}
+	freezes := &activities.Freezes{Client: d.Client}
 	for name, fn := range map[string]any{
 		activities.TagName:            git.Tag,
 		activities.ReleaseNotesName:   git.ReleaseNotes,
@@ -101,6 +106,11 @@ func Register(w worker.Registry, d Deps) error {
 		activities.RetireName:         deployer.Retire,
 		activities.PromoteName:        deployer.Promote,
 		activities.RollbackTargetName: history.RollbackTarget,
+		activities.FreezeCheckName:    freezes.FreezeCheck,
+		activities.CandidateCheckName: git.CandidateCheck,
+		activities.WaitForChecksName:  gh.WaitForChecks,
+		activities.OpenPullsName:      gh.OpenPulls,
+		activities.PublishReleaseName: gh.PublishRelease,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

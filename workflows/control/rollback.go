@@ -6,6 +6,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/signalman/signalman/workflows"
 )
@@ -19,7 +20,11 @@ func (r Releases) Rollback(ctx context.Context, in workflows.RollbackInput) (wor
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            fmt.Sprintf("rollback of %s on %s by %s: %s", in.Pipeline.Product, in.Env, in.By, in.Reason),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.ProductKey.ValueSet(in.Pipeline.Product),
+			workflows.EnvironmentKey.ValueSet(in.Env),
+		),
+		StaticSummary: fmt.Sprintf("rollback of %s on %s by %s: %s", in.Pipeline.Product, in.Env, in.By, in.Reason),
 	}, workflows.RollbackWorkflow, in)
 	if err != nil {
 		return workflows.RollbackResult{}, fmt.Errorf("start %s: %w", id, err)
