@@ -20,6 +20,19 @@ func (c *cli) freezeCmd() *cobra.Command {
   signalman freeze shop --status`,
 		Args: exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var p *config.Pipeline
+			if !show {
+				if strings.TrimSpace(reason) == "" {
+					return usage("a freeze needs --reason")
+				}
+				var err error
+				if p, err = config.Load(file); err != nil {
+					return exitCode{exitUsage, err}
+				}
+				if p.Product != args[0] {
+					return usage("%s describes product %q, not %q", file, p.Product, args[0])
+				}
+			}
 			rs, done, err := c.releases(cmd.Context())
 			if err != nil {
 				return err
@@ -31,16 +44,6 @@ func (c *cli) freezeCmd() *cobra.Command {
 					return err
 				}
 				return c.printFreeze(st)
-			}
-			if strings.TrimSpace(reason) == "" {
-				return usage("a freeze needs --reason")
-			}
-			p, err := config.Load(file)
-			if err != nil {
-				return exitCode{exitUsage, err}
-			}
-			if p.Product != args[0] {
-				return usage("%s describes product %q, not %q", file, p.Product, args[0])
 			}
 			st, err := rs.Freeze(cmd.Context(), *p, workflows.FreezeRequest{By: c.person, Reason: reason})
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string) int {
 		return exitRefused
 	case errors.Is(err, control.ErrNotFound):
 		return exitNotFound
+	case isCobraUsage(err):
+		return exitUsage
 	}
 	return exitError
 }
@@ -138,4 +141,16 @@ func (c *cli) release(cmd *cobra.Command, versionArgument string) (rs control.Re
 	}
 	rs, done, err = c.releases(cmd.Context())
 	return
+}
+
+// isCobraUsage reports whether err is cobra's own complaint about the
+// command line (an unknown command or flag, a flag without its value).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }

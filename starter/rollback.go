@@ -29,6 +29,14 @@ func (c *cli) rollbackCmd() *cobra.Command {
 			if strings.TrimSpace(reason) == "" {
 				return usage("a rollback needs --reason")
 			}
+			if env != config.Stage && env != config.Prod {
+				return usage("--env %q: want %s or %s", env, config.Stage, config.Prod)
+			}
+			if service != "" {
+				if _, ok := p.Service(service); !ok {
+					return usage("--service %q: %s has no such service", service, file)
+				}
+			}
 			if to != "" {
 				if to, err = versionArg(to); err != nil {
 					return err

@@ -227,6 +227,7 @@ func TestDeploy_process_target(t *testing.T) {
 			t.Errorf("rollback printed %q", out)
 		}
 		checkServes(t, stk, "v1.2.0", "auth-server", "api", "content-server")
+		saveHistory(t, stk.srv.addr, workflows.RollbackID("shop", "prod"), "rollback")
 
 		out = mustCLI(t, stk.srv.addr, "rollback", "shop", "--env", "prod", "--service", "api", "--to", "v1.1.0", "-c", config, "--reason", "test", "--as", "oncall")
 		if !strings.Contains(out, "to v1.1.0") {

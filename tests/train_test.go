@@ -27,6 +27,8 @@ services:
 environments:
   stage: {}
   prod: {}
+approvers:
+  sre: [sam]
 `, remote))
 }
 
@@ -148,5 +150,9 @@ func TestTrains(t *testing.T) {
 		if desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() == first {
 			t.Error("the train never continued as new")
 		}
+	})
+
+	t.Run("schedule_fires_with_and_without_new_commits_and_a_freeze_holds_production", func(t *testing.T) {
+		testCandidates(t, repo, cfg, addr, 102)
 	})
 }

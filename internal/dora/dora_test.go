@@ -252,10 +252,16 @@ func TestDurationString(t *testing.T) {
 		in   time.Duration
 		want string
 	}{
+		{0, "0s"},
+		{400 * time.Millisecond, "0s"},
 		{42 * time.Second, "42s"},
-		{40*time.Minute + 400*time.Millisecond, "40m0s"},
-		{3*time.Hour + 20*time.Minute + 10*time.Second, "3h20m0s"},
-		{27*time.Hour + 36*time.Minute, "1d3h"},
+		{40*time.Minute + 400*time.Millisecond, "40m"},
+		{47*time.Minute + 30*time.Second, "47m30s"},
+		{3*time.Hour + 20*time.Minute + 10*time.Second, "3h20m"},
+		{17 * time.Hour, "17h"},
+		{59*time.Minute + 59*time.Second + 600*time.Millisecond, "1h"},
+		{27*time.Hour + 36*time.Minute, "1d4h"},
+		{30 * 24 * time.Hour, "30d"},
 		{-90 * time.Second, "-1m30s"},
 	}
 	for _, tt := range tests {

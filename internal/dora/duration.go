@@ -27,19 +27,28 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// String formats the duration the way a person reads it: days and hours
-// for long ones, Go's notation for short ones.
+// String formats the duration the way a person reads it, to two units:
+// "3d4h", "17h5m", "47m30s", "12s".
 func (d Duration) String() string {
 	t := time.Duration(d)
 	if t < 0 {
 		return "-" + Duration(-t).String()
 	}
-	day := 24 * time.Hour
+	const day = 24 * time.Hour
+	two := func(big, small time.Duration, bigUnit, smallUnit string) string {
+		t := t.Round(small)
+		if rest := (t % big) / small; rest != 0 {
+			return fmt.Sprintf("%d%s%d%s", t/big, bigUnit, rest, smallUnit)
+		}
+		return fmt.Sprintf("%d%s", t/big, bigUnit)
+	}
 	switch {
-	case t >= day:
-		return fmt.Sprintf("%dd%dh", t/day, (t%day)/time.Hour)
-	case t >= time.Hour:
-		return t.Round(time.Minute).String()
+	case t.Round(time.Hour) >= day:
+		return two(day, time.Hour, "d", "h")
+	case t.Round(time.Minute) >= time.Hour:
+		return two(time.Hour, time.Minute, "h", "m")
+	case t.Round(time.Second) >= time.Minute:
+		return two(time.Minute, time.Second, "m", "s")
 	}
 	return t.Round(time.Second).String()
 }
