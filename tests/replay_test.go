@@ -22,7 +22,7 @@ import (
 // they ran into testdata/, for TestReplay. Re-record after a deliberate
 // workflow change that is behind workflow.GetVersion:
 //
-//	go test ./tests/ -run TestRelease_survives -record
+//	go test ./tests/ -run 'TestRelease_survives|TestTrains|TestDeploy_process' -record
 var record = flag.Bool("record", false, "write the histories of end-to-end runs to testdata/ for the replay test")
 
 // saveHistory writes a workflow's history as testdata/<name>.json when -record is set.

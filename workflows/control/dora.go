@@ -38,8 +38,6 @@ const readers = 8
 // reads each result once.
 type DORAHistory struct {
 	releases Releases
-	// now is the clock; tests stop it.
-	now func() time.Time
 
 	mu   sync.Mutex
 	read map[string]record // by run ID
@@ -55,12 +53,12 @@ type record struct {
 
 // NewDORAHistory reads history through r.
 func NewDORAHistory(r Releases) *DORAHistory {
-	return &DORAHistory{releases: r, now: time.Now, read: map[string]record{}}
+	return &DORAHistory{releases: r, read: map[string]record{}}
 }
 
 // Report computes the product's metrics over [now-since, now].
 func (h *DORAHistory) Report(ctx context.Context, product string, since time.Duration) (dora.Report, error) {
-	now := h.now()
+	now := time.Now()
 	closedAfter := now.Add(-since - closeMargin)
 	h.forget(closedAfter)
 
@@ -97,7 +95,7 @@ func (h *DORAHistory) Report(ctx context.Context, product string, since time.Dur
 // Products lists the products with a release that finished in the last
 // since, sorted.
 func (h *DORAHistory) Products(ctx context.Context, since time.Duration) ([]string, error) {
-	closedAfter := h.now().Add(-since - closeMargin)
+	closedAfter := time.Now().Add(-since - closeMargin)
 	execs, err := h.list(ctx, fmt.Sprintf("WorkflowType = 'ReleaseWorkflow' AND CloseTime >= '%s'", closedAfter.UTC().Format(time.RFC3339)))
 	if err != nil {
 		return nil, fmt.Errorf("products released since %s: %w", closedAfter.Format(time.RFC3339), err)
