@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/signalman/signalman/internal/connect"
@@ -129,7 +130,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 30 * time.Second})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{
+		WorkerStopTimeout: 30 * time.Second,
+		Interceptors:      []interceptor.WorkerInterceptor{&keepAlive{}},
+	})
 	deps := Deps{SlackAPI: cfg.SlackAPI, DataDir: cfg.DataDir, Logger: log, Registry: cfg.Registry, Keys: cfg.Keys, PasswordEnv: passwordEnv, RouterCommand: cfg.RouterCommand, Client: c}
 	if err := Register(w, deps); err != nil {
 		return err
