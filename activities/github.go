@@ -133,11 +133,21 @@ func (g *GitHub) WaitForChecks(ctx context.Context, req ChecksRequest) (ChecksRe
 	}
 	start := time.Now()
 	wait := orDefault(g.Poll, defaultChecksPoll)
+	var last github.State
+	stopped := func() error {
+		return fmt.Errorf("wait for the checks of commit %s in %s (still pending: %s): %w",
+			req.Commit, req.GitHub.Repo, pendingNames(last.Pending), context.Cause(ctx))
+	}
 	for polls := 1; ; polls++ {
 		st, err := r.client.ChecksState(ctx, r.owner, r.name, req.Commit)
+		if err != nil && ctx.Err() != nil {
+			// Cancelled mid-look: say what was pending at the last look.
+			return ChecksResult{}, stopped()
+		}
 		if err != nil {
 			return ChecksResult{}, r.explain(err)
 		}
+		last = st
 		recordHeartbeat(ctx, ChecksProgress{Pending: st.Pending, Failing: st.Failing})
 		switch st.Result {
 		case github.Success:
@@ -150,8 +160,7 @@ func (g *GitHub) WaitForChecks(ctx context.Context, req ChecksRequest) (ChecksRe
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return ChecksResult{}, fmt.Errorf("wait for the checks of commit %s in %s (still pending: %s): %w",
-				req.Commit, req.GitHub.Repo, pendingNames(st.Pending), context.Cause(ctx))
+			return ChecksResult{}, stopped()
 		case <-timer.C:
 		}
 		wait = min(2*wait, orDefault(g.MaxPoll, defaultChecksMaxPoll))

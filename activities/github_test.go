@@ -131,9 +131,11 @@ func TestWaitForChecks(t *testing.T) {
 	t.Run("cancellation_stops_the_wait", func(t *testing.T) {
 		s, g, repo := newGitHub(t)
 		s.SetCheckRun(ghCommit, "build", "queued", "")
-		g.Poll = time.Hour // only cancellation can end the wait
+		g.Poll, g.MaxPoll = 20*time.Millisecond, 20*time.Millisecond // only cancellation can end the wait
 		ctx, cancel := context.WithCancel(t.Context())
-		cancelled := after(t, "a look at the checks", func() bool { return s.Requests(githubtest.CheckRuns) >= 1 }, cancel)
+		// Cancelled during or after the second look: either way the error
+		// names what the last complete look found pending.
+		cancelled := after(t, "a second look at the checks", func() bool { return s.Requests(githubtest.CheckRuns) >= 2 }, cancel)
 		start := time.Now()
 		_, err := g.WaitForChecks(ctx, ChecksRequest{GitHub: repo, Commit: ghCommit})
 		<-cancelled

@@ -1,0 +1,285 @@
+package tests
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/slack-go/slack/slacktest"
+
+	"github.com/signalman/signalman/internal/git/gittest"
+	"github.com/signalman/signalman/workflows"
+)
+
+var (
+	chaosRuns = flag.Int("chaos.runs", 2, "releases TestChaos runs, each with faults at random stages (BENCHMARKS.md records 50)")
+	chaosSeed = flag.Uint64("chaos.seed", 0, "seed of TestChaos's choices (0: from the clock; the seed is logged)")
+)
+
+// chaosStages are where faults strike: while the stage runs (a build, a
+// signature, a deploy or a canary in flight) or waits (a gate).
+var chaosStages = []string{
+	workflows.StageBuild, workflows.StageSign, workflows.StageDeployStage,
+	workflows.StageQASignoff, workflows.StageApproval, workflows.StageCanary,
+}
+
+// fault is one thing that goes wrong at a stage.
+type fault struct {
+	stage string
+	// restartServer stops the embedded Temporal server and starts it
+	// again on its data directory; otherwise the worker is SIGKILLed and
+	// a new one started.
+	restartServer bool
+	done          bool
+}
+
+func (f fault) String() string {
+	what := "kill the worker"
+	if f.restartServer {
+		what = "restart the server"
+	}
+	return what + " at " + f.stage
+}
+
+// slackCounter counts the messages posted to the slacktest server by text.
+type slackCounter struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (c *slackCounter) count(substr string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.texts {
+		if strings.Contains(s, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestChaos releases the example product again and again while the
+// worker is killed with SIGKILL and the Temporal server is restarted at
+// random stages: mid-build, mid-sign, mid-deploy, at the gates and
+// mid-canary. Every release must complete, and each of its side effects
+// must have happened exactly once: one tag, one image per service, one
+// signature and one pair of attestations per image, one running instance
+// per service and environment, each Slack message once, each approval
+// recorded once. -chaos.runs sets how many releases (2 by default, so CI
+// stays quick; BENCHMARKS.md records a run of 50).
+func TestChaos(t *testing.T) {
+	seed := *chaosSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("chaos seed %d (rerun with -chaos.seed %d)", seed, seed)
+	rnd := rand.New(rand.NewPCG(seed, seed>>1))
+
+	posted := &slackCounter{}
+	sts := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			posted.mu.Lock()
+			posted.texts = append(posted.texts, r.Form.Get("text")+" "+r.Form.Get("blocks"))
+			n := len(posted.texts)
+			posted.mu.Unlock()
+			fmt.Fprintf(w, `{"ok":true,"channel":"C0REL","ts":"1700000000.%06d"}`, n)
+		})
+	})
+	sts.Start()
+	defer sts.Stop()
+
+	repo, remote, _ := exampleRepo(t, nil)
+	cfg := writePipeline(t, fmt.Sprintf(`product: shop
+repository:
+  url: %s
+services:
+  - name: auth-server
+    order: 1
+    build: {package: ./services/auth-server}
+    smoke: [{path: /healthz}]
+  - name: api
+    order: 2
+    build: {package: ./services/api}
+    smoke: [{path: /api/ping, contains: pong}]
+environments:
+  stage:
+    signoffs: [{role: qa}]
+  prod:
+    signoffs: [{role: sre}]
+    canary:
+      steps: [{weight: 20, pause: 4s}]
+approvers:
+  qa: [quinn]
+  sre: [sam]
+release:
+  ship_delay: 0s
+notifications:
+  slack:
+    channel: "#releases"
+`, remote))
+
+	stk := newStack(t)
+	stk.workerArgs = []string{"--slack-api", sts.GetAPIURL()}
+	stk.workerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken}
+	worker := startWorker(t, stk)
+	addr := stk.srv.addr
+
+	var loads []*loadGen
+	defer func() {
+		for _, l := range loads {
+			l.end()
+		}
+	}()
+	totalFaults := 0
+	for i := range *chaosRuns {
+		version := fmt.Sprintf("v1.%d.0", 20+i)
+		repo.WriteCommit(t, "feat: change "+version, map[string]string{"services/api/CHANGE": version + "\n"})
+		repo.Git(t, "push", "--quiet", "origin", "main")
+		sha := repo.Git(t, "rev-parse", "HEAD")
+
+		// Two faults at two different stages of this release.
+		picks := rnd.Perm(len(chaosStages))[:2]
+		faults := []*fault{
+			{stage: chaosStages[picks[0]], restartServer: rnd.IntN(2) == 0},
+			{stage: chaosStages[picks[1]], restartServer: rnd.IntN(2) == 0},
+		}
+		t.Logf("%s: %v, %v", version, faults[0], faults[1])
+
+		mustCLI(t, addr, "release", "start", version, "--config", cfg, "--as", "alice")
+		signed := map[string]bool{}
+		var st workflows.Status
+		deadline := time.Now().Add(6 * time.Minute)
+		for {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not finish in 6 minutes; last seen at %s %s", version, st.Stage, st.State)
+			}
+			var err error
+			st, err = status(t, addr, version)
+			if err != nil {
+				time.Sleep(200 * time.Millisecond)
+				continue
+			}
+			if st.Finished() {
+				break
+			}
+			for _, f := range faults {
+				if f.done || st.Stage != f.stage {
+					continue
+				}
+				f.done = true
+				totalFaults++
+				if f.restartServer {
+					stk.srv.stop()
+					stk.srv.start()
+				} else {
+					worker.kill()
+					worker = startWorker(t, stk)
+				}
+			}
+			gate := map[string][]string{
+				workflows.StageQASignoff: {"signoff", version, "--product", "shop", "--verdict", "green", "--as", "quinn"},
+				workflows.StageApproval:  {"approve", version, "--product", "shop", "--env", "prod", "--as", "sam"},
+			}[st.Stage]
+			if gate != nil && !signed[st.Stage] && st.Stages[stageIndex(st.Stage)].State == workflows.Waiting {
+				// The gate is open and nothing is planned for it any more:
+				// approve. A refusal because it was recorded already (a
+				// reply lost in a restart) counts as done.
+				if pending := slicesContainsFault(faults, st.Stage); !pending {
+					r := cli(t, addr, gate...)
+					switch {
+					case r.code == 0, r.code == 3 && strings.Contains(r.stderr, "already"):
+						signed[st.Stage] = true
+					case r.code != 1:
+						t.Fatalf("signalman %s: exit %d: %s", strings.Join(gate, " "), r.code, r.stderr)
+					}
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if st.State != workflows.Succeeded {
+			t.Fatalf("%s %s at %s: %s (faults %v, %v)", version, st.State, st.Stage, st.Error, faults[0], faults[1])
+		}
+		if i == 0 {
+			// From the second release on, prod has a baseline and each
+			// release goes through a real canary: it needs traffic.
+			loads = append(loads, startLoad(t, stk, "auth-server", "/healthz", 20), startLoad(t, stk, "api", "/api/ping", 20))
+		}
+		checkOnce(t, stk, repo, posted, st, sha)
+	}
+	t.Logf("%d releases, %d faults, all completed with every side effect once", *chaosRuns, totalFaults)
+	if path := os.Getenv("SIGNALMAN_CHAOS_REPORT"); path != "" {
+		os.WriteFile(path, []byte(fmt.Sprintf("releases %d faults %d seed %d\n", *chaosRuns, totalFaults, seed)), 0o644)
+	}
+}
+
+func slicesContainsFault(faults []*fault, stage string) bool {
+	for _, f := range faults {
+		if !f.done && f.stage == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOnce checks that each side effect of a finished release happened
+// exactly once.
+func checkOnce(t *testing.T, s *stack, repo *gittest.Repo, posted *slackCounter, st workflows.Status, sha string) {
+	t.Helper()
+	v := st.Version
+	// One tag, on the release's commit.
+	if got := strings.Fields(repo.Git(t, "ls-remote", "origin", "refs/tags/"+v+"^{}")); len(got) != 2 || got[0] != sha {
+		t.Errorf("%s: remote tag %v, want one at %s", v, got, sha)
+	}
+	// One image per service (the tag carries the version), one signature
+	// and two attestations each.
+	checkImages(t, s, st, sha)
+	for _, svc := range []string{"auth-server", "api"} {
+		repo, err := name.NewRepository(s.registry.Host()+"/shop/"+svc, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, err := remote.List(repo)
+		if err != nil {
+			t.Fatalf("tags of %s: %v", repo, err)
+		}
+		n := 0
+		for _, tag := range tags {
+			if strings.HasPrefix(tag, v+"-build.") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d images of %s pushed (%v), want 1", v, n, svc, tags)
+		}
+		for _, env := range []string{"stage", "prod"} {
+			if got := serving(t, s, env, svc); got != svc+" "+v {
+				t.Errorf("%s %s serves %q, want %s", env, svc, got, v)
+			}
+			if n := len(instances(t, s, env, svc)); n != 1 {
+				t.Errorf("%s: %s %s has %d instances running, want 1", v, env, svc, n)
+			}
+		}
+	}
+	// Each approval once, each Slack message once.
+	if len(st.Signoffs) != 2 || st.Signoffs[0].Person != "quinn" || st.Signoffs[1].Person != "sam" {
+		t.Errorf("%s: signoffs %+v, want quinn's and sam's, once each", v, st.Signoffs)
+	}
+	for _, msg := range []string{v + " waits for qa", v + " waits for sre", v + " is in production"} {
+		if n := posted.count(msg); n != 1 {
+			t.Errorf("%s: Slack message %q posted %d times, want once", v, msg, n)
+		}
+	}
+	if n := len(st.Deploys); n != 4 {
+		t.Errorf("%s: %d deploys recorded (%+v), want 4: two services on two environments", v, n, st.Deploys)
+	}
+}
