@@ -3,6 +3,7 @@ package tests
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
+	"github.com/signalman/signalman/internal/github/githubtest"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -91,11 +95,25 @@ func send(t *testing.T, endpoint, body string, header http.Header) int {
 	return resp.StatusCode
 }
 
+// githubToken and registryPassword are secrets the worker holds during
+// TestSlackApprovals; neither may reach a history or the worker's logs.
+const (
+	githubToken      = "ghp-e2e-token-3b9f0d"
+	registryPassword = "registry-e2e-password-61c2"
+)
+
 // TestSlackApprovals runs a release whose QA and SRE gates are approved
 // from Slack: the worker posts the gate with a button to slack-go's test
 // server, and signed button presses reach the worker's endpoint. Forged
 // and replayed requests are refused and change nothing; the person who
-// triggered the release is refused as on the CLI.
+// triggered the release is refused as on the CLI. The repository is also
+// "on GitHub": a STATEFUL FAKE of the GitHub endpoints Signalman uses
+// (githubtest; GitHub itself cannot run here) holds the tagged commit's CI
+// checks, which the test stage waits for, and a merged pull request, which
+// the notes link; the notes are published there as a release. The worker
+// holds the signing key's password, Slack's token and signing secret, the
+// GitHub token and a registry password throughout: none may appear in any
+// workflow history or in the worker's logs.
 func TestSlackApprovals(t *testing.T) {
 	rec := &slackRecorder{}
 	sts := slacktest.NewTestServer(func(c slacktest.Customize) {
@@ -118,10 +136,26 @@ func TestSlackApprovals(t *testing.T) {
 	}))
 	defer respond.Close()
 
-	_, remote, _ := exampleRepo(t, nil)
+	repo, remote, _ := exampleRepo(t, nil)
+	fix := repo.WriteCommit(t, "fix: checkout rounding (#12)", map[string]string{"services/api/ROUNDING": "fixed\n"})
+	repo.Git(t, "push", "--quiet", "origin", "main")
+	gh := githubtest.New(t, "acme", "shop")
+	gh.SetToken(githubToken)
+	gh.AddPull(githubtest.Pull{Number: 12, Title: "checkout rounding", Author: "ada", State: githubtest.Merged, MergeCommit: fix, Commits: []string{fix}})
+	// CI is still running on the tagged commit when the release starts;
+	// it passes a few seconds later.
+	gh.SetCheckRun(fix, "ci/build", "in_progress", "")
+	time.AfterFunc(3*time.Second, func() { gh.SetCheckRun(fix, "ci/build", "completed", "success") })
+	dockerConfig := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("signalman:" + registryPassword))
 	cfg := writePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %s
+  github: acme/shop
+  github_api: %s
+  github_token_env: SHOP_GITHUB_TOKEN
+tests:
+  github_checks: true
 services:
   - name: api
     build: {package: ./services/api}
@@ -139,13 +173,18 @@ notifications:
   slack:
     channel: "#releases"
     users: {U0QUINN: quinn, U0SAM: sam, U0ALICE: alice}
-`, remote))
+`, remote, gh.URL()))
 
 	stk := newStack(t)
 	metrics := freePort(t)
 	stk.workerArgs = []string{"--metrics", metrics, "--slack-api", sts.GetAPIURL()}
-	stk.workerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_SIGNING_SECRET=" + slackSecret}
-	startWorker(t, stk)
+	stk.workerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_SIGNING_SECRET=" + slackSecret,
+		"SHOP_GITHUB_TOKEN=" + githubToken, "DOCKER_CONFIG=" + dockerConfig}
+	if err := os.WriteFile(filepath.Join(dockerConfig, "config.json"),
+		[]byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, stk.registry.Host(), auth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	worker := startWorker(t, stk)
 	endpoint := "http://" + metrics + "/slack/interactions"
 
 	mustCLI(t, stk.srv.addr, "release", "start", "v1.8.0", "--config", cfg, "--as", "alice")
@@ -219,6 +258,21 @@ notifications:
 	if !threaded {
 		t.Error("later messages are not threaded under the release's first one")
 	}
-	assertNoSecret(t, stk.srv.addr, slackToken, workflows.ReleaseID("shop", "v1.8.0"))
-	assertNoSecret(t, stk.srv.addr, slackSecret, workflows.ReleaseID("shop", "v1.8.0"))
+	if st.Stages[stageIndex(workflows.StageTest)].State != workflows.Done || !strings.Contains(st.Stages[stageIndex(workflows.StageTest)].Detail, "CI checks of "+fix[:7]+" passed") {
+		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.Stages[stageIndex(workflows.StageTest)])
+	}
+	if gh.ReleaseCount() != 1 || !strings.Contains(gh.ReleaseBody("v1.8.0"), "[#12]") || !strings.Contains(gh.ReleaseBody("v1.8.0"), "ada") {
+		t.Errorf("GitHub releases: %d, v1.8.0's notes %q; want one, linking #12 by ada", gh.ReleaseCount(), gh.ReleaseBody("v1.8.0"))
+	}
+	if st.NotesURL == "" {
+		t.Error("the release does not record where its notes were published")
+	}
+	ids := []string{workflows.ReleaseID("shop", "v1.8.0"),
+		workflows.DeployID("shop", "v1.8.0", "stage", "api"), workflows.DeployID("shop", "v1.8.0", "prod", "api")}
+	for _, secret := range []string{slackToken, slackSecret, githubToken, registryPassword, keyPassword} {
+		assertNoSecret(t, stk.srv.addr, secret, ids...)
+		if strings.Contains(worker.logs.String(), secret) {
+			t.Errorf("a secret (%s...) appears in the worker's logs", secret[:6])
+		}
+	}
 }
