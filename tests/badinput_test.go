@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"github.com/signalman/signalman/tests/e2e"
 	"strings"
 	"testing"
 )
@@ -58,16 +59,16 @@ func TestBadInput_configs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			file := writePipeline(t, tc.yaml)
-			r := cli(t, "127.0.0.1:1", "config", "validate", file)
-			if r.code != 2 {
-				t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
+			file := e2e.WritePipeline(t, tc.yaml)
+			r := e2e.CLI(t, "127.0.0.1:1", "config", "validate", file)
+			if r.Code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", r.Code, r.Stderr)
 			}
-			if !strings.Contains(r.stderr, file[:len(file)-len("signalman.yaml")]+tc.want) {
-				t.Errorf("error %q does not contain %q", r.stderr, tc.want)
+			if !strings.Contains(r.Stderr, file[:len(file)-len("signalman.yaml")]+tc.want) {
+				t.Errorf("error %q does not contain %q", r.Stderr, tc.want)
 			}
-			if r.stdout != "" {
-				t.Errorf("a refused file printed %q", r.stdout)
+			if r.Stdout != "" {
+				t.Errorf("a refused file printed %q", r.Stdout)
 			}
 		})
 	}
@@ -78,7 +79,7 @@ func TestBadInput_configs(t *testing.T) {
 // sent anywhere (the address answers nothing, so a connection attempt
 // would exit 1).
 func TestBadInput_cli(t *testing.T) {
-	cfg := writePipeline(t, badBase)
+	cfg := e2e.WritePipeline(t, badBase)
 	cases := []struct {
 		args []string
 		want string
@@ -103,9 +104,9 @@ func TestBadInput_cli(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, "_"), func(t *testing.T) {
-			r := cli(t, "127.0.0.1:1", tc.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("signalman %s: exit %d, %q; want exit 2 saying %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
+			r := e2e.CLI(t, "127.0.0.1:1", tc.args...)
+			if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("signalman %s: exit %d, %q; want exit 2 saying %q", strings.Join(tc.args, " "), r.Code, r.Stderr, tc.want)
 			}
 		})
 	}
@@ -115,7 +116,7 @@ func TestBadInput_cli(t *testing.T) {
 // schedules and freezes that do not exist: not found is exit 4 with the
 // name of what is missing; lifting a freeze that never was is refused.
 func TestBadInput_unknown(t *testing.T) {
-	srv := startServer(t)
+	srv := e2e.StartServer(t)
 	cases := []struct {
 		args []string
 		code int
@@ -130,13 +131,13 @@ func TestBadInput_unknown(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args[:2], "_"), func(t *testing.T) {
-			r := cli(t, srv.addr, tc.args...)
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("signalman %s: exit %d, %q; want exit %d saying %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.code, tc.want)
+			r := e2e.CLI(t, srv.Addr, tc.args...)
+			if r.Code != tc.code || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("signalman %s: exit %d, %q; want exit %d saying %q", strings.Join(tc.args, " "), r.Code, r.Stderr, tc.code, tc.want)
 			}
 		})
 	}
-	if r := cli(t, srv.addr, "freeze", "shop", "--status"); r.code != 0 || !strings.Contains(r.stdout, "shop production is not frozen") {
-		t.Errorf("freeze --status of a product never frozen: exit %d, %q", r.code, r.stdout+r.stderr)
+	if r := e2e.CLI(t, srv.Addr, "freeze", "shop", "--status"); r.Code != 0 || !strings.Contains(r.Stdout, "shop production is not frozen") {
+		t.Errorf("freeze --status of a product never frozen: exit %d, %q", r.Code, r.Stdout+r.Stderr)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/signalman/signalman/internal/deploy/router"
 	"github.com/signalman/signalman/internal/git/gittest"
 	"github.com/signalman/signalman/internal/registry"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/worker/app"
 )
 
@@ -43,17 +44,17 @@ func newCanaryBench(b *testing.B, pause time.Duration) *canaryBench {
 	}
 	b.Cleanup(func() { reg.Stop() })
 	repo, remoteURL := gittest.NewWithRemote(b)
-	good := repo.WriteCommit(b, "feat: shop", exampleFiles(b))
+	good := repo.WriteCommit(b, "feat: shop", e2e.ExampleFiles(b))
 	bad := repo.WriteCommit(b, "feat: slow and failing api", map[string]string{"services/api/fault.json": `{"error_rate": 0.3, "latency_ms": 20}`})
 	repo.Git(b, "push", "--quiet", "origin", "main")
 	opts := func(ctx context.Context) []remote.Option { return []remote.Option{remote.WithContext(ctx)} }
-	builder := &activities.Builder{Registry: reg.Host(), Dir: b.TempDir(), Counter: buildnum.Counter{Dir: b.TempDir()}, Remote: opts, Env: goEnv}
+	builder := &activities.Builder{Registry: reg.Host(), Dir: b.TempDir(), Counter: buildnum.Counter{Dir: b.TempDir()}, Remote: opts, Env: e2e.GoEnv}
 	data := b.TempDir()
 	cb := &canaryBench{
 		deployer: &activities.Deployer{
 			Dir:           filepath.Join(data, "routers"),
 			Targets:       map[string]deploy.Target{config.TargetProcess: &deploy.Process{Dir: filepath.Join(data, "deploy")}},
-			RouterCommand: []string{bin.worker, app.RouterArg},
+			RouterCommand: []string{e2e.Bin.Worker, app.RouterArg},
 		},
 		svc: config.Service{Name: "api", Instances: 1, Health: config.Health{Path: "/healthz", Timeout: 30 * time.Second, Interval: 100 * time.Millisecond}},
 		canary: config.Canary{Steps: []config.CanaryStep{{Weight: 10, Pause: pause}}, Confidence: 0.98, Marginal: 75, Pass: 95, Metrics: []config.CanaryMetric{

@@ -16,6 +16,7 @@ import (
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/git/gittest"
 	"github.com/signalman/signalman/internal/registry"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/worker/app"
 )
 
@@ -33,17 +34,17 @@ func BenchmarkImages(b *testing.B) {
 	}
 	defer reg.Stop()
 	repo, remoteURL := gittest.NewWithRemote(b)
-	commit := repo.WriteCommit(b, "feat: shop", exampleFiles(b))
+	commit := repo.WriteCommit(b, "feat: shop", e2e.ExampleFiles(b))
 	repo.Git(b, "push", "--quiet", "origin", "main")
 	keys := b.TempDir()
 	k := app.Keys{Private: filepath.Join(keys, "cosign.key"), Public: filepath.Join(keys, "cosign.pub")}
-	if err := app.GenerateKeys(k, []byte(keyPassword)); err != nil {
+	if err := app.GenerateKeys(k, []byte(e2e.KeyPassword)); err != nil {
 		b.Fatal(err)
 	}
-	b.Setenv("COSIGN_PASSWORD", keyPassword)
+	b.Setenv("COSIGN_PASSWORD", e2e.KeyPassword)
 	opts := func(ctx context.Context) []remote.Option { return []remote.Option{remote.WithContext(ctx)} }
 	builder := &activities.Builder{Registry: reg.Host(), Dir: b.TempDir(), Counter: buildnum.Counter{Dir: b.TempDir()},
-		Docker: artifact.DockerClient, Remote: opts, Env: goEnv}
+		Docker: artifact.DockerClient, Remote: opts, Env: e2e.GoEnv}
 	signer := &activities.Signer{KeyFile: k.Private, PublicKeyFile: k.Public, PasswordEnv: "COSIGN_PASSWORD", Dir: b.TempDir(), Remote: opts}
 	build := config.Build{Kind: config.BuildGo, Context: ".", Package: "./services/api"}
 

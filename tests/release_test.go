@@ -1,21 +1,15 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
-	"github.com/signalman/signalman/internal/deploy"
-	"github.com/signalman/signalman/internal/deploy/router"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -23,7 +17,7 @@ import (
 // pipelineFor writes a signalman.yaml for a product whose repository is remote.
 func pipelineFor(t *testing.T, remote, testCommand string) string {
 	t.Helper()
-	return writePipeline(t, fmt.Sprintf(`product: shop
+	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %s
 tests:
@@ -50,70 +44,6 @@ approvers:
 `, remote, testCommand))
 }
 
-// status reads a release's status through the client the CLI uses.
-func status(t *testing.T, addr, version string) (workflows.Status, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{HostPort: addr})
-	if err != nil {
-		return workflows.Status{}, err
-	}
-	defer c.Close()
-	return control.Releases{Client: c}.Status(ctx, "shop", version)
-}
-
-// waitForStage waits until the release waits at stage.
-func waitForStage(t *testing.T, addr, version, stage string, timeout time.Duration) {
-	t.Helper()
-	eventually(t, timeout, "release at "+stage, func() (bool, string) {
-		st, err := status(t, addr, version)
-		if err != nil {
-			return false, err.Error()
-		}
-		if st.Finished() {
-			t.Fatalf("release ended (%s) before reaching %s: %s", st.State, stage, st.Error)
-		}
-		s := st.Stages[stageIndex(stage)]
-		return st.Stage == stage && s.State == workflows.Waiting, fmt.Sprintf("%s %s: %s", st.Stage, s.State, s.Detail)
-	})
-}
-
-func stageIndex(name string) int {
-	for i, s := range workflows.Stages {
-		if s == name {
-			return i
-		}
-	}
-	panic("no stage " + name)
-}
-
-// serving asks a service's router which version answers /version.
-func serving(t *testing.T, s *stack, env, service string) string {
-	t.Helper()
-	_, info, err := router.Open(filepath.Join(s.data, "routers", "shop", env, service))
-	if err != nil {
-		t.Fatalf("router of %s on %s: %v", service, env, err)
-	}
-	resp, err := http.Get("http://" + info.Listen + "/version")
-	if err != nil {
-		t.Fatalf("GET /version of %s on %s: %v", service, env, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return strings.TrimSpace(string(body))
-}
-
-// instances counts a service's running instances on the process target.
-func instances(t *testing.T, s *stack, env, service string) []deploy.Instance {
-	t.Helper()
-	running, err := (&deploy.Process{Dir: filepath.Join(s.data, "deploy")}).Running(context.Background(), "shop", env, service)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return running
-}
-
 // TestRelease_survives_worker_kill_and_server_restart runs one release of a
 // real git repository through the real CLI and a worker process: the tag
 // is created and pushed, the test command runs in a clean checkout, a
@@ -122,26 +52,26 @@ func instances(t *testing.T, s *stack, env, service string) []deploy.Instance {
 // its ship time; the release still completes, and each step happened once.
 func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "tests-ran")
-	repo, remote, sha := exampleRepo(t, map[string]string{
+	repo, remote, sha := e2e.ExampleRepo(t, map[string]string{
 		"check.sh": "#!/bin/sh\nset -e\ntest -f check.sh\necho ok > " + marker + "-$(git rev-parse HEAD)\n",
 	})
 	config := pipelineFor(t, remote, "sh check.sh")
 
-	stk := newStack(t)
-	srv := stk.srv
-	worker := startWorker(t, stk)
+	stk := e2e.NewStack(t)
+	srv := stk.Srv
+	worker := e2e.StartWorker(t, stk)
 
-	mustCLI(t, srv.addr, "config", "validate", config)
+	e2e.MustCLI(t, srv.Addr, "config", "validate", config)
 	eta := time.Now().Add(40 * time.Second).UTC().Format(time.RFC3339)
-	out := mustCLI(t, srv.addr, "release", "start", "v1.7.0", "--config", config, "--as", "alice", "--eta", eta)
+	out := e2e.MustCLI(t, srv.Addr, "release", "start", "v1.7.0", "--config", config, "--as", "alice", "--eta", eta)
 	if !strings.Contains(out, "started shop v1.7.0") {
 		t.Errorf("release start printed %q", out)
 	}
-	if out := mustCLI(t, srv.addr, "release", "start", "v1.7.0", "--config", config, "--as", "alice"); !strings.Contains(out, "already running") {
+	if out := e2e.MustCLI(t, srv.Addr, "release", "start", "v1.7.0", "--config", config, "--as", "alice"); !strings.Contains(out, "already running") {
 		t.Errorf("second start printed %q, want it to find the running release", out)
 	}
 
-	waitForStage(t, srv.addr, "v1.7.0", workflows.StageQASignoff, 2*time.Minute)
+	e2e.WaitForStage(t, srv.Addr, "v1.7.0", workflows.StageQASignoff, 2*time.Minute)
 	if got := strings.Fields(repo.Git(t, "ls-remote", "origin", "refs/tags/v1.7.0^{}")); len(got) == 0 || got[0] != sha {
 		t.Errorf("remote tag v1.7.0^{} = %v, want %s", got, sha)
 	}
@@ -149,36 +79,36 @@ func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 		t.Errorf("the test command did not run on the tagged commit: %v", err)
 	}
 
-	wrongRole := cli(t, srv.addr, "signoff", "v1.7.0", "--product", "shop", "--verdict", "green", "--role", "sre", "--as", "sam")
-	if wrongRole.code != 3 || !strings.Contains(wrongRole.stderr, `role "sre" is not required on stage`) {
-		t.Errorf("wrong-role signoff: exit %d, stderr %q; want exit 3 and the reason", wrongRole.code, wrongRole.stderr)
+	wrongRole := e2e.CLI(t, srv.Addr, "signoff", "v1.7.0", "--product", "shop", "--verdict", "green", "--role", "sre", "--as", "sam")
+	if wrongRole.Code != 3 || !strings.Contains(wrongRole.Stderr, `role "sre" is not required on stage`) {
+		t.Errorf("wrong-role signoff: exit %d, stderr %q; want exit 3 and the reason", wrongRole.Code, wrongRole.Stderr)
 	}
-	unknown := cli(t, srv.addr, "status", "v1.9.0", "--product", "shop")
-	if unknown.code != 4 || !strings.Contains(unknown.stderr, "no release shop v1.9.0") {
-		t.Errorf("unknown release: exit %d, stderr %q; want exit 4", unknown.code, unknown.stderr)
+	unknown := e2e.CLI(t, srv.Addr, "status", "v1.9.0", "--product", "shop")
+	if unknown.Code != 4 || !strings.Contains(unknown.Stderr, "no release shop v1.9.0") {
+		t.Errorf("unknown release: exit %d, stderr %q; want exit 4", unknown.Code, unknown.Stderr)
 	}
 
 	// The server goes down and comes back on the same data directory while
 	// the release waits at the QA gate.
-	srv.stop()
-	srv.start()
-	waitForStage(t, srv.addr, "v1.7.0", workflows.StageQASignoff, time.Minute)
-	mustCLI(t, srv.addr, "signoff", "v1.7.0", "--product", "shop", "--verdict", "green", "--as", "quinn")
-	mustCLI(t, srv.addr, "approve", "v1.7.0", "--product", "shop", "--env", "prod", "--as", "sam")
+	srv.Stop()
+	srv.Start()
+	e2e.WaitForStage(t, srv.Addr, "v1.7.0", workflows.StageQASignoff, time.Minute)
+	e2e.MustCLI(t, srv.Addr, "signoff", "v1.7.0", "--product", "shop", "--verdict", "green", "--as", "quinn")
+	e2e.MustCLI(t, srv.Addr, "approve", "v1.7.0", "--product", "shop", "--env", "prod", "--as", "sam")
 
 	// The worker dies without warning while the release waits for its
 	// ship time; a new worker takes over.
-	waitForStage(t, srv.addr, "v1.7.0", workflows.StageWindow, time.Minute)
+	e2e.WaitForStage(t, srv.Addr, "v1.7.0", workflows.StageWindow, time.Minute)
 	for _, svc := range []string{"auth-server", "api"} {
-		if got := serving(t, stk, "stage", svc); got != svc+" v1.7.0" {
+		if got := e2e.Serving(t, stk, "stage", svc); got != svc+" v1.7.0" {
 			t.Errorf("stage %s serves %q, want v1.7.0", svc, got)
 		}
 	}
-	worker.kill()
-	replacement := startWorker(t, stk)
+	worker.Kill()
+	replacement := e2e.StartWorker(t, stk)
 
-	eventually(t, 2*time.Minute, "release succeeded", func() (bool, string) {
-		st, err := status(t, srv.addr, "v1.7.0")
+	e2e.Eventually(t, 2*time.Minute, "release succeeded", func() (bool, string) {
+		st, err := e2e.Status(t, srv.Addr, "v1.7.0")
 		if err != nil {
 			return false, err.Error()
 		}
@@ -187,44 +117,44 @@ func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 		}
 		return st.State == workflows.Succeeded, st.Stage + " " + st.State
 	})
-	st, _ := status(t, srv.addr, "v1.7.0")
+	st, _ := e2e.Status(t, srv.Addr, "v1.7.0")
 	if st.Commit != sha {
 		t.Errorf("release commit %s, want %s", st.Commit, sha)
 	}
-	if w := st.Stages[stageIndex(workflows.StageCanary)].Started; w.Before(mustTime(t, eta)) {
+	if w := st.Stages[e2e.StageIndex(workflows.StageCanary)].Started; w.Before(mustTime(t, eta)) {
 		t.Errorf("prod deploy started at %s, before the ETA %s", w, eta)
 	}
-	checkImages(t, stk, st, sha)
+	e2e.CheckImages(t, stk, st, sha)
 	for _, env := range []string{"stage", "prod"} {
 		for _, svc := range []string{"auth-server", "api"} {
-			if got := serving(t, stk, env, svc); got != svc+" v1.7.0" {
+			if got := e2e.Serving(t, stk, env, svc); got != svc+" v1.7.0" {
 				t.Errorf("%s %s serves %q, want v1.7.0", env, svc, got)
 			}
 			// One instance each, though the worker died mid-release: no deploy ran twice.
-			if n := len(instances(t, stk, env, svc)); n != 1 {
+			if n := len(e2e.Instances(t, stk, env, svc)); n != 1 {
 				t.Errorf("%s %s has %d instances running, want 1", env, svc, n)
 			}
 		}
 	}
 	// The signing key's password was in the worker's environment the whole
 	// time; it must not have reached any history or the worker's logs.
-	assertNoSecret(t, srv.addr, keyPassword, workflows.ReleaseID("shop", "v1.7.0"),
+	assertNoSecret(t, srv.Addr, e2e.KeyPassword, workflows.ReleaseID("shop", "v1.7.0"),
 		workflows.DeployID("shop", "v1.7.0", "stage", "api"), workflows.DeployID("shop", "v1.7.0", "prod", "api"))
-	for _, w := range []*proc{worker, replacement} {
-		if strings.Contains(w.logs.String(), keyPassword) {
+	for _, w := range []*e2e.Proc{worker, replacement} {
+		if strings.Contains(w.Logs.String(), e2e.KeyPassword) {
 			t.Error("the signing key's password appears in the worker's logs")
 		}
 	}
-	saveHistory(t, srv.addr, workflows.ReleaseID("shop", "v1.7.0"), "release")
-	saveHistory(t, srv.addr, workflows.DeployID("shop", "v1.7.0", "prod", "auth-server"), "service-deploy")
+	e2e.SaveHistory(t, srv.Addr, workflows.ReleaseID("shop", "v1.7.0"), "release")
+	e2e.SaveHistory(t, srv.Addr, workflows.DeployID("shop", "v1.7.0", "prod", "auth-server"), "service-deploy")
 
-	out = mustCLI(t, srv.addr, "status", "v1.7.0", "--product", "shop")
+	out = e2e.MustCLI(t, srv.Addr, "status", "v1.7.0", "--product", "shop")
 	for _, want := range []string{"shop v1.7.0 (train 7): succeeded", "signoff: qa green by quinn", "signoff: sre green by sam"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
 	}
-	list := mustCLI(t, srv.addr, "list", "--product", "shop", "-o", "json")
+	list := e2e.MustCLI(t, srv.Addr, "list", "--product", "shop", "-o", "json")
 	var rows []control.Summary
 	if err := json.Unmarshal([]byte(list), &rows); err != nil || len(rows) != 1 || rows[0].Version != "v1.7.0" || rows[0].Train != 7 {
 		t.Errorf("list -o json = %s (%v)", list, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/signalman/signalman/internal/github/githubtest"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -136,7 +137,7 @@ func TestSlackApprovals(t *testing.T) {
 	}))
 	defer respond.Close()
 
-	repo, remote, _ := exampleRepo(t, nil)
+	repo, remote, _ := e2e.ExampleRepo(t, nil)
 	fix := repo.WriteCommit(t, "fix: checkout rounding (#12)", map[string]string{"services/api/ROUNDING": "fixed\n"})
 	repo.Git(t, "push", "--quiet", "origin", "main")
 	gh := githubtest.New(t, "acme", "shop")
@@ -148,7 +149,7 @@ func TestSlackApprovals(t *testing.T) {
 	time.AfterFunc(3*time.Second, func() { gh.SetCheckRun(fix, "ci/build", "completed", "success") })
 	dockerConfig := t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte("signalman:" + registryPassword))
-	cfg := writePipeline(t, fmt.Sprintf(`product: shop
+	cfg := e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %s
   github: acme/shop
@@ -175,22 +176,22 @@ notifications:
     users: {U0QUINN: quinn, U0SAM: sam, U0ALICE: alice}
 `, remote, gh.URL()))
 
-	stk := newStack(t)
-	metrics := freePort(t)
-	stk.workerArgs = []string{"--metrics", metrics, "--slack-api", sts.GetAPIURL()}
-	stk.workerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_SIGNING_SECRET=" + slackSecret,
+	stk := e2e.NewStack(t)
+	metrics := e2e.FreePort(t)
+	stk.WorkerArgs = []string{"--metrics", metrics, "--slack-api", sts.GetAPIURL()}
+	stk.WorkerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_SIGNING_SECRET=" + slackSecret,
 		"SHOP_GITHUB_TOKEN=" + githubToken, "DOCKER_CONFIG=" + dockerConfig}
 	if err := os.WriteFile(filepath.Join(dockerConfig, "config.json"),
-		[]byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, stk.registry.Host(), auth)), 0o600); err != nil {
+		[]byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, stk.Registry.Host(), auth)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	worker := startWorker(t, stk)
+	worker := e2e.StartWorker(t, stk)
 	endpoint := "http://" + metrics + "/slack/interactions"
 
-	mustCLI(t, stk.srv.addr, "release", "start", "v1.8.0", "--config", cfg, "--as", "alice")
-	waitForStage(t, stk.srv.addr, "v1.8.0", workflows.StageQASignoff, 3*time.Minute)
+	e2e.MustCLI(t, stk.Srv.Addr, "release", "start", "v1.8.0", "--config", cfg, "--as", "alice")
+	e2e.WaitForStage(t, stk.Srv.Addr, "v1.8.0", workflows.StageQASignoff, 3*time.Minute)
 	var qa string
-	eventually(t, 30*time.Second, "QA button posted", func() (bool, string) {
+	e2e.Eventually(t, 30*time.Second, "QA button posted", func() (bool, string) {
 		for _, v := range rec.buttons(t) {
 			if strings.Contains(v, `"env":"stage"`) {
 				qa = v
@@ -213,10 +214,10 @@ notifications:
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
 		t.Errorf("press by alice: status %d", code)
 	}
-	if st, _ := status(t, stk.srv.addr, "v1.8.0"); len(st.Signoffs) != 0 {
+	if st, _ := e2e.Status(t, stk.Srv.Addr, "v1.8.0"); len(st.Signoffs) != 0 {
 		t.Fatalf("a refused press signed off: %+v", st.Signoffs)
 	}
-	eventually(t, 10*time.Second, "refusal shown to alice", func() (bool, string) {
+	e2e.Eventually(t, 10*time.Second, "refusal shown to alice", func() (bool, string) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for _, r := range rec.replies {
@@ -231,9 +232,9 @@ notifications:
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
 		t.Fatalf("press by quinn: status %d", code)
 	}
-	waitForStage(t, stk.srv.addr, "v1.8.0", workflows.StageApproval, time.Minute)
+	e2e.WaitForStage(t, stk.Srv.Addr, "v1.8.0", workflows.StageApproval, time.Minute)
 	var sre string
-	eventually(t, 30*time.Second, "SRE button posted", func() (bool, string) {
+	e2e.Eventually(t, 30*time.Second, "SRE button posted", func() (bool, string) {
 		for _, v := range rec.buttons(t) {
 			if strings.Contains(v, `"env":"prod"`) {
 				sre = v
@@ -245,7 +246,7 @@ notifications:
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
 		t.Fatalf("press by sam: status %d", code)
 	}
-	st := waitFinished(t, stk, "v1.8.0")
+	st := e2e.WaitFinished(t, stk, "v1.8.0")
 	if st.State != workflows.Succeeded {
 		t.Fatalf("release %s: %s", st.State, st.Error)
 	}
@@ -258,8 +259,8 @@ notifications:
 	if !threaded {
 		t.Error("later messages are not threaded under the release's first one")
 	}
-	if st.Stages[stageIndex(workflows.StageTest)].State != workflows.Done || !strings.Contains(st.Stages[stageIndex(workflows.StageTest)].Detail, "CI checks of "+fix[:7]+" passed") {
-		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.Stages[stageIndex(workflows.StageTest)])
+	if st.Stages[e2e.StageIndex(workflows.StageTest)].State != workflows.Done || !strings.Contains(st.Stages[e2e.StageIndex(workflows.StageTest)].Detail, "CI checks of "+fix[:7]+" passed") {
+		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.Stages[e2e.StageIndex(workflows.StageTest)])
 	}
 	if gh.ReleaseCount() != 1 || !strings.Contains(gh.ReleaseBody("v1.8.0"), "[#12]") || !strings.Contains(gh.ReleaseBody("v1.8.0"), "ada") {
 		t.Errorf("GitHub releases: %d, v1.8.0's notes %q; want one, linking #12 by ada", gh.ReleaseCount(), gh.ReleaseBody("v1.8.0"))
@@ -269,9 +270,9 @@ notifications:
 	}
 	ids := []string{workflows.ReleaseID("shop", "v1.8.0"),
 		workflows.DeployID("shop", "v1.8.0", "stage", "api"), workflows.DeployID("shop", "v1.8.0", "prod", "api")}
-	for _, secret := range []string{slackToken, slackSecret, githubToken, registryPassword, keyPassword} {
-		assertNoSecret(t, stk.srv.addr, secret, ids...)
-		if strings.Contains(worker.logs.String(), secret) {
+	for _, secret := range []string{slackToken, slackSecret, githubToken, registryPassword, e2e.KeyPassword} {
+		assertNoSecret(t, stk.Srv.Addr, secret, ids...)
+		if strings.Contains(worker.Logs.String(), secret) {
 			t.Errorf("a secret (%s...) appears in the worker's logs", secret[:6])
 		}
 	}

@@ -1,4 +1,4 @@
-package tests
+package chaos
 
 import (
 	"flag"
@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/signalman/signalman/internal/git/gittest"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -98,8 +99,8 @@ func TestChaos(t *testing.T) {
 	sts.Start()
 	defer sts.Stop()
 
-	repo, remote, _ := exampleRepo(t, nil)
-	cfg := writePipeline(t, fmt.Sprintf(`product: shop
+	repo, remote, _ := e2e.ExampleRepo(t, nil)
+	cfg := e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %s
 services:
@@ -128,16 +129,16 @@ notifications:
     channel: "#releases"
 `, remote))
 
-	stk := newStack(t)
-	stk.workerArgs = []string{"--slack-api", sts.GetAPIURL()}
-	stk.workerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken}
-	worker := startWorker(t, stk)
-	addr := stk.srv.addr
+	stk := e2e.NewStack(t)
+	stk.WorkerArgs = []string{"--slack-api", sts.GetAPIURL()}
+	stk.WorkerEnv = []string{"SLACK_BOT_TOKEN=xoxb-chaos-bot-token"}
+	worker := e2e.StartWorker(t, stk)
+	addr := stk.Srv.Addr
 
-	var loads []*loadGen
+	var loads []*e2e.LoadGen
 	defer func() {
 		for _, l := range loads {
-			l.end()
+			l.End()
 		}
 	}()
 	totalFaults := 0
@@ -155,7 +156,7 @@ notifications:
 		}
 		t.Logf("%s: %v, %v", version, faults[0], faults[1])
 
-		mustCLI(t, addr, "release", "start", version, "--config", cfg, "--as", "alice")
+		e2e.MustCLI(t, addr, "release", "start", version, "--config", cfg, "--as", "alice")
 		signed := map[string]bool{}
 		var st workflows.Status
 		deadline := time.Now().Add(6 * time.Minute)
@@ -164,7 +165,7 @@ notifications:
 				t.Fatalf("%s did not finish in 6 minutes; last seen at %s %s", version, st.Stage, st.State)
 			}
 			var err error
-			st, err = status(t, addr, version)
+			st, err = e2e.Status(t, addr, version)
 			if err != nil {
 				time.Sleep(200 * time.Millisecond)
 				continue
@@ -179,28 +180,28 @@ notifications:
 				f.done = true
 				totalFaults++
 				if f.restartServer {
-					stk.srv.stop()
-					stk.srv.start()
+					stk.Srv.Stop()
+					stk.Srv.Start()
 				} else {
-					worker.kill()
-					worker = startWorker(t, stk)
+					worker.Kill()
+					worker = e2e.StartWorker(t, stk)
 				}
 			}
 			gate := map[string][]string{
 				workflows.StageQASignoff: {"signoff", version, "--product", "shop", "--verdict", "green", "--as", "quinn"},
 				workflows.StageApproval:  {"approve", version, "--product", "shop", "--env", "prod", "--as", "sam"},
 			}[st.Stage]
-			if gate != nil && !signed[st.Stage] && st.Stages[stageIndex(st.Stage)].State == workflows.Waiting {
+			if gate != nil && !signed[st.Stage] && st.Stages[e2e.StageIndex(st.Stage)].State == workflows.Waiting {
 				// The gate is open and nothing is planned for it any more:
 				// approve. A refusal because it was recorded already (a
 				// reply lost in a restart) counts as done.
 				if pending := slicesContainsFault(faults, st.Stage); !pending {
-					r := cli(t, addr, gate...)
+					r := e2e.CLI(t, addr, gate...)
 					switch {
-					case r.code == 0, r.code == 3 && strings.Contains(r.stderr, "already"):
+					case r.Code == 0, r.Code == 3 && strings.Contains(r.Stderr, "already"):
 						signed[st.Stage] = true
-					case r.code != 1:
-						t.Fatalf("signalman %s: exit %d: %s", strings.Join(gate, " "), r.code, r.stderr)
+					case r.Code != 1:
+						t.Fatalf("signalman %s: exit %d: %s", strings.Join(gate, " "), r.Code, r.Stderr)
 					}
 				}
 			}
@@ -212,7 +213,7 @@ notifications:
 		if i == 0 {
 			// From the second release on, prod has a baseline and each
 			// release goes through a real canary: it needs traffic.
-			loads = append(loads, startLoad(t, stk, "auth-server", "/healthz", 20), startLoad(t, stk, "api", "/api/ping", 20))
+			loads = append(loads, e2e.StartLoad(t, stk, "auth-server", "/healthz", 20), e2e.StartLoad(t, stk, "api", "/api/ping", 20))
 		}
 		checkOnce(t, stk, repo, posted, st, sha)
 	}
@@ -233,7 +234,7 @@ func slicesContainsFault(faults []*fault, stage string) bool {
 
 // checkOnce checks that each side effect of a finished release happened
 // exactly once.
-func checkOnce(t *testing.T, s *stack, repo *gittest.Repo, posted *slackCounter, st workflows.Status, sha string) {
+func checkOnce(t *testing.T, s *e2e.Stack, repo *gittest.Repo, posted *slackCounter, st workflows.Status, sha string) {
 	t.Helper()
 	v := st.Version
 	// One tag, on the release's commit.
@@ -242,9 +243,9 @@ func checkOnce(t *testing.T, s *stack, repo *gittest.Repo, posted *slackCounter,
 	}
 	// One image per service (the tag carries the version), one signature
 	// and two attestations each.
-	checkImages(t, s, st, sha)
+	e2e.CheckImages(t, s, st, sha)
 	for _, svc := range []string{"auth-server", "api"} {
-		repo, err := name.NewRepository(s.registry.Host()+"/shop/"+svc, name.Insecure)
+		repo, err := name.NewRepository(s.Registry.Host()+"/shop/"+svc, name.Insecure)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,10 +263,10 @@ func checkOnce(t *testing.T, s *stack, repo *gittest.Repo, posted *slackCounter,
 			t.Errorf("%s: %d images of %s pushed (%v), want 1", v, n, svc, tags)
 		}
 		for _, env := range []string{"stage", "prod"} {
-			if got := serving(t, s, env, svc); got != svc+" "+v {
+			if got := e2e.Serving(t, s, env, svc); got != svc+" "+v {
 				t.Errorf("%s %s serves %q, want %s", env, svc, got, v)
 			}
-			if n := len(instances(t, s, env, svc)); n != 1 {
+			if n := len(e2e.Instances(t, s, env, svc)); n != 1 {
 				t.Errorf("%s: %s %s has %d instances running, want 1", v, env, svc, n)
 			}
 		}

@@ -1,4 +1,4 @@
-package tests
+package trains
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signalman/signalman/internal/git/gittest"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -22,9 +23,9 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 	if next != 103 {
 		t.Fatalf("this test expects train 103 next, not %d", next)
 	}
-	mustCLI(t, addr, "schedule", "candidate", "-c", cfg, "--at", "09:00", "--tz", "America/New_York", "--days", "mon-fri")
-	if r := cli(t, addr, "schedule", "candidate", "-c", cfg, "--at", "9am", "--tz", "America/New_York"); r.code != 2 || !strings.Contains(r.stderr, `"9am" is not a time of day`) {
-		t.Errorf("schedule with --at 9am: exit %d, %q; want a usage error", r.code, r.stderr)
+	e2e.MustCLI(t, addr, "schedule", "candidate", "-c", cfg, "--at", "09:00", "--tz", "America/New_York", "--days", "mon-fri")
+	if r := e2e.CLI(t, addr, "schedule", "candidate", "-c", cfg, "--at", "9am", "--tz", "America/New_York"); r.Code != 2 || !strings.Contains(r.Stderr, `"9am" is not a time of day`) {
+		t.Errorf("schedule with --at 9am: exit %d, %q; want a usage error", r.Code, r.Stderr)
 	}
 	// November: New York is at -05:00. Ada commits from there, Bo from Berlin.
 	repo.Git(t, "commit", "--quiet", "--allow-empty", "--author", "Ada <ada@example.com>", "--date", "2026-11-19T10:00:00-05:00", "-m", "fix: tax rounding")
@@ -32,19 +33,19 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 	repo.Git(t, "push", "--quiet", "origin", "main")
 
 	// Production is frozen before the candidate: its release must wait.
-	if r := cli(t, addr, "freeze", "shop", "-c", cfg, "--reason", "x", "--as", "mallory"); r.code != 3 || !strings.Contains(r.stderr, "only listed approvers") {
-		t.Errorf("freeze by mallory: exit %d, %q; want refused", r.code, r.stderr)
+	if r := e2e.CLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "x", "--as", "mallory"); r.Code != 3 || !strings.Contains(r.Stderr, "only listed approvers") {
+		t.Errorf("freeze by mallory: exit %d, %q; want refused", r.Code, r.Stderr)
 	}
-	mustCLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "payments migration", "--as", "sam")
+	e2e.MustCLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "payments migration", "--as", "sam")
 
-	mustCLI(t, addr, "schedule", "trigger", "shop")
+	e2e.MustCLI(t, addr, "schedule", "trigger", "shop")
 	runs := waitCandidates(t, addr, 1)
 	res := runs[0].Result
 	if res == nil || res.Train != next || res.Manager != "Ada" || res.NewCommits < 2 {
 		t.Fatalf("first candidate = %+v; want train %d managed by Ada (the committer in New York)", runs[0], next)
 	}
-	eventually(t, 3*time.Minute, version+" waits for the freeze", func() (bool, string) {
-		st, err := status(t, addr, version)
+	e2e.Eventually(t, 3*time.Minute, version+" waits for the freeze", func() (bool, string) {
+		st, err := e2e.Status(t, addr, version)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -53,32 +54,32 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 		}
 		return st.Stage == workflows.StageWindow && st.Freeze != nil && st.Freeze.Frozen, st.Stage
 	})
-	out := mustCLI(t, addr, "status", version, "--product", "shop")
+	out := e2e.MustCLI(t, addr, "status", version, "--product", "shop")
 	for _, want := range []string{"FROZEN by sam", "payments migration", "release manager: Ada"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status of %s lacks %q:\n%s", version, want, out)
 		}
 	}
-	if st, _ := status(t, addr, version); len(st.Deploys) != 1 || st.Deploys[0].Env != "stage" {
+	if st, _ := e2e.Status(t, addr, version); len(st.Deploys) != 1 || st.Deploys[0].Env != "stage" {
 		t.Errorf("deploys while frozen = %+v; want stage only", st.Deploys)
 	}
-	mustCLI(t, addr, "unfreeze", "shop", "--as", "sam")
+	e2e.MustCLI(t, addr, "unfreeze", "shop", "--as", "sam")
 	waitReleases(t, addr, next, version)
-	st, err := status(t, addr, version)
+	st, err := e2e.Status(t, addr, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Manager != "Ada" || st.TriggeredBy != workflows.ScheduledBy || st.Freeze == nil || st.Freeze.LiftedBy != "sam" {
 		t.Errorf("%s: manager %q, triggered by %q, freeze %+v; want Ada, the schedule, lifted by sam", version, st.Manager, st.TriggeredBy, st.Freeze)
 	}
-	saveHistory(t, addr, workflows.ReleaseID("shop", version), "release-frozen")
-	saveHistory(t, addr, runs[0].WorkflowID, "candidate")
-	saveHistory(t, addr, "freeze/shop", "freeze")
-	saveHistory(t, addr, workflows.TrainID("shop", 100), "train")
+	e2e.SaveHistory(t, addr, workflows.ReleaseID("shop", version), "release-frozen")
+	e2e.SaveHistory(t, addr, runs[0].WorkflowID, "candidate")
+	e2e.SaveHistory(t, addr, "freeze/shop", "freeze")
+	e2e.SaveHistory(t, addr, workflows.TrainID("shop", 100), "train")
 
 	// Nothing new on main since train 103 was cut: the schedule fires and
 	// starts nothing.
-	mustCLI(t, addr, "schedule", "trigger", "shop")
+	e2e.MustCLI(t, addr, "schedule", "trigger", "shop")
 	runs = waitCandidates(t, addr, 2)
 	if res := runs[0].Result; res == nil || res.Train != 0 || !strings.Contains(res.Skipped, "no new commits since train-103") {
 		t.Errorf("second candidate = %+v; want skipped, nothing new since train-103", runs[0])
@@ -86,9 +87,9 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 	if _, err := trainStatus(t, addr, next+1); err == nil {
 		t.Errorf("train %d exists; a candidate without new commits must not start one", next+1)
 	}
-	mustCLI(t, addr, "schedule", "delete", "shop")
-	if r := cli(t, addr, "schedule", "trigger", "shop"); r.code != 4 {
-		t.Errorf("trigger after delete: exit %d, want 4 (not found): %s", r.code, r.stderr)
+	e2e.MustCLI(t, addr, "schedule", "delete", "shop")
+	if r := e2e.CLI(t, addr, "schedule", "trigger", "shop"); r.Code != 4 {
+		t.Errorf("trigger after delete: exit %d, want 4 (not found): %s", r.Code, r.Stderr)
 	}
 }
 
@@ -96,13 +97,13 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 func waitCandidates(t *testing.T, addr string, n int) []control.CandidateRun {
 	t.Helper()
 	var info control.ScheduleInfo
-	eventually(t, time.Minute, "candidates ended", func() (bool, string) {
-		r := cli(t, addr, "schedule", "show", "shop", "-o", "json")
-		if r.code != 0 {
-			return false, r.stderr
+	e2e.Eventually(t, time.Minute, "candidates ended", func() (bool, string) {
+		r := e2e.CLI(t, addr, "schedule", "show", "shop", "-o", "json")
+		if r.Code != 0 {
+			return false, r.Stderr
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &info); err != nil {
-			t.Fatalf("schedule show -o json: %v\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &info); err != nil {
+			t.Fatalf("schedule show -o json: %v\n%s", err, r.Stdout)
 		}
 		ended := 0
 		for _, c := range info.Recent {
@@ -110,7 +111,7 @@ func waitCandidates(t *testing.T, addr string, n int) []control.CandidateRun {
 				ended++
 			}
 		}
-		return ended >= n, r.stdout
+		return ended >= n, r.Stdout
 	})
 	if !strings.Contains(info.Spec, "09:00 on mon,tue,wed,thu,fri") || info.TimeZone != "America/New_York" || len(info.Next) == 0 {
 		t.Errorf("schedule = %+v; want 09:00 on weekdays in New York, with a next run", info)

@@ -1,4 +1,4 @@
-package tests
+package trains
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -17,7 +18,7 @@ import (
 // trainPipeline is one service, no gates, no canary: trains run straight through.
 func trainPipeline(t *testing.T, remote string) string {
 	t.Helper()
-	return writePipeline(t, fmt.Sprintf(`product: shop
+	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %s
 services:
@@ -48,7 +49,7 @@ func trainStatus(t *testing.T, addr string, train int) (workflows.TrainStatus, e
 func waitReleases(t *testing.T, addr string, train int, versions ...string) workflows.TrainStatus {
 	t.Helper()
 	var st workflows.TrainStatus
-	eventually(t, 4*time.Minute, fmt.Sprintf("train %d releases %v", train, versions), func() (bool, string) {
+	e2e.Eventually(t, 4*time.Minute, fmt.Sprintf("train %d releases %v", train, versions), func() (bool, string) {
 		var err error
 		st, err = trainStatus(t, addr, train)
 		if err != nil {
@@ -76,30 +77,30 @@ func waitReleases(t *testing.T, addr string, train int, versions ...string) work
 // first; and a train that continues as new keeps a dot request that
 // arrived during the switch.
 func TestTrains(t *testing.T) {
-	repo, remote, _ := exampleRepo(t, nil)
+	repo, remote, _ := e2e.ExampleRepo(t, nil)
 	cfg := trainPipeline(t, remote)
-	stk := newStack(t)
-	startWorker(t, stk)
-	addr := stk.srv.addr
+	stk := e2e.NewStack(t)
+	e2e.StartWorker(t, stk)
+	addr := stk.Srv.Addr
 
-	mustCLI(t, addr, "train", "start", "shop", "--train", "100", "-c", cfg, "--as", "rita")
+	e2e.MustCLI(t, addr, "train", "start", "shop", "--train", "100", "-c", cfg, "--as", "rita")
 	waitReleases(t, addr, 100, "v1.100.0")
 	repo.WriteCommit(t, "feat: new search", map[string]string{"CHANGELOG": "search\n"})
 	repo.Git(t, "push", "--quiet", "origin", "main")
-	mustCLI(t, addr, "train", "start", "shop", "--train", "101", "-c", cfg, "--as", "rita")
+	e2e.MustCLI(t, addr, "train", "start", "shop", "--train", "101", "-c", cfg, "--as", "rita")
 	waitReleases(t, addr, 101, "v1.101.0")
 
 	fix := repo.WriteCommit(t, "fix: checkout rounding", map[string]string{"services/api/CHECKOUT": "rounding fixed\n"})
 	repo.Git(t, "push", "--quiet", "origin", "main")
-	out := mustCLI(t, addr, "dot", "shop", "--train", "100", "--pick", fix[:10], "--reason", "rounding", "--as", "devon")
+	out := e2e.MustCLI(t, addr, "dot", "shop", "--train", "100", "--pick", fix[:10], "--reason", "rounding", "--as", "devon")
 	if !strings.Contains(out, "queued on shop train 100") {
 		t.Errorf("dot printed %q", out)
 	}
 	waitReleases(t, addr, 100, "v1.100.1")
 	waitReleases(t, addr, 101, "v1.101.1")
 
-	older, _ := status(t, addr, "v1.100.1")
-	newer, _ := status(t, addr, "v1.101.1")
+	older, _ := e2e.Status(t, addr, "v1.100.1")
+	newer, _ := e2e.Status(t, addr, "v1.101.1")
 	if !older.Ended.Before(newer.Started) {
 		t.Errorf("v1.101.1 started at %s, before v1.100.1 ended at %s: the older train goes first", newer.Started, older.Ended)
 	}

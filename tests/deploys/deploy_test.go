@@ -1,18 +1,17 @@
-package tests
+package deploys
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/deploy/router"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -20,7 +19,7 @@ import (
 // canary on prod and no gates, so releases run straight through.
 func canaryPipeline(t *testing.T, remote, target string) string {
 	t.Helper()
-	return writePipeline(t, fmt.Sprintf(`product: shop
+	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
   url: %[1]s
 services:
@@ -48,62 +47,11 @@ release:
 `, remote, target))
 }
 
-// loadGen sends requests through a prod router and counts answers by version.
-type loadGen struct {
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	ok     map[string]int
-	failed map[string]int
-}
-
-func startLoad(t *testing.T, s *stack, service, path string, rps int) *loadGen {
-	t.Helper()
-	_, info, err := router.Open(filepath.Join(s.data, "routers", "shop", "prod", service))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &loadGen{stop: make(chan struct{}), ok: map[string]int{}, failed: map[string]int{}}
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		tick := time.NewTicker(time.Second / time.Duration(rps))
-		defer tick.Stop()
-		for {
-			select {
-			case <-l.stop:
-				return
-			case <-tick.C:
-			}
-			resp, err := http.Get("http://" + info.Listen + path)
-			version, bad := "unreachable", true
-			if err == nil {
-				version, bad = resp.Header.Get(router.HeaderVersion), resp.StatusCode >= 500
-				resp.Body.Close()
-			}
-			l.mu.Lock()
-			if bad {
-				l.failed[version]++
-			} else {
-				l.ok[version]++
-			}
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-func (l *loadGen) end() (ok, failed map[string]int) {
-	close(l.stop)
-	l.wg.Wait()
-	return l.ok, l.failed
-}
-
 // releaseVersion starts a release through the CLI and waits for its end.
-func releaseVersion(t *testing.T, s *stack, config, version string) workflows.Status {
+func releaseVersion(t *testing.T, s *e2e.Stack, config, version string) workflows.Status {
 	t.Helper()
-	mustCLI(t, s.srv.addr, "release", "start", version, "--config", config, "--as", "rita")
-	return waitFinished(t, s, version)
+	e2e.MustCLI(t, s.Srv.Addr, "release", "start", version, "--config", config, "--as", "rita")
+	return e2e.WaitFinished(t, s, version)
 }
 
 // TestDeploy_process_target runs releases of the example product on the
@@ -113,50 +61,50 @@ func releaseVersion(t *testing.T, s *stack, config, version string) workflows.St
 // rolls back while the old version keeps serving; a release whose smoke
 // test fails; and a rollback to the release before.
 func TestDeploy_process_target(t *testing.T) {
-	repo, remote, _ := exampleRepo(t, nil)
+	repo, remote, _ := e2e.ExampleRepo(t, nil)
 	config := canaryPipeline(t, remote, "process")
-	stk := newStack(t)
-	worker := startWorker(t, stk)
+	stk := e2e.NewStack(t)
+	worker := e2e.StartWorker(t, stk)
 
 	if st := releaseVersion(t, stk, config, "v1.1.0"); st.State != workflows.Succeeded {
 		t.Fatalf("v1.1.0: %s: %s", st.State, st.Error)
 	}
 	for _, svc := range []string{"auth-server", "api", "content-server"} {
-		if got := serving(t, stk, "prod", svc); got != svc+" v1.1.0" {
+		if got := e2e.Serving(t, stk, "prod", svc); got != svc+" v1.1.0" {
 			t.Fatalf("prod %s serves %q after v1.1.0", svc, got)
 		}
 	}
 	// Users: without traffic a canary cannot be judged (too little data is
 	// marginal, which waits for a person), so every service gets some.
 	for _, l := range []struct{ svc, path string }{{"auth-server", "/healthz"}, {"api", "/api/products"}, {"content-server", "/"}} {
-		users := startLoad(t, stk, l.svc, l.path, 30)
-		defer users.end()
+		users := e2e.StartLoad(t, stk, l.svc, l.path, 30)
+		defer users.End()
 	}
 
 	top := t // the replacement worker must outlive the subtest that starts it
 	t.Run("worker_killed_during_canary_pause_finishes_once", func(t *testing.T) {
 		repo.WriteCommit(t, "feat: v1.2.0", map[string]string{"CHANGELOG": "v1.2.0\n"})
 		repo.Git(t, "push", "--quiet", "origin", "main")
-		mustCLI(t, stk.srv.addr, "release", "start", "v1.2.0", "--config", config, "--as", "rita")
-		eventually(t, 3*time.Minute, "canary of auth-server", func() (bool, string) {
-			st, err := status(t, stk.srv.addr, "v1.2.0")
+		e2e.MustCLI(t, stk.Srv.Addr, "release", "start", "v1.2.0", "--config", config, "--as", "rita")
+		e2e.Eventually(t, 3*time.Minute, "canary of auth-server", func() (bool, string) {
+			st, err := e2e.Status(t, stk.Srv.Addr, "v1.2.0")
 			if err != nil {
 				return false, err.Error()
 			}
 			return st.Stage == workflows.StageCanary, st.Stage
 		})
 		time.Sleep(time.Second) // inside the first 4s pause
-		worker.kill()
-		worker = startWorker(top, stk)
-		st := waitFinished(t, stk, "v1.2.0")
+		worker.Kill()
+		worker = e2e.StartWorker(top, stk)
+		st := e2e.WaitFinished(t, stk, "v1.2.0")
 		if st.State != workflows.Succeeded {
 			t.Fatalf("v1.2.0: %s: %s", st.State, st.Error)
 		}
 		for _, svc := range []string{"auth-server", "api", "content-server"} {
-			if got := serving(t, stk, "prod", svc); got != svc+" v1.2.0" {
+			if got := e2e.Serving(t, stk, "prod", svc); got != svc+" v1.2.0" {
 				t.Errorf("prod %s serves %q, want v1.2.0", svc, got)
 			}
-			if n := len(instances(t, stk, "prod", svc)); n != 1 {
+			if n := len(e2e.Instances(t, stk, "prod", svc)); n != 1 {
 				t.Errorf("prod %s has %d instances, want 1: the deploy ran once and the old version was retired", svc, n)
 			}
 		}
@@ -170,13 +118,13 @@ func TestDeploy_process_target(t *testing.T) {
 		repo.Git(t, "push", "--quiet", "origin", "main")
 		// The load starts once the api's canary could start: any time after
 		// the release is on its way, since the router exists from v1.1.0.
-		load := startLoad(t, stk, "api", "/api/products", 40)
+		load := e2e.StartLoad(t, stk, "api", "/api/products", 40)
 		st := releaseVersion(t, stk, config, "v1.3.0")
-		ok, failed := load.end()
+		ok, failed := load.End()
 		if st.State != workflows.Failed || !strings.Contains(st.Error, "api on prod rolled back: canary failed") {
 			t.Fatalf("v1.3.0: %s: %q; want the api canary to fail and roll back", st.State, st.Error)
 		}
-		if got := serving(t, stk, "prod", "api"); got != "api v1.2.0" {
+		if got := e2e.Serving(t, stk, "prod", "api"); got != "api v1.2.0" {
 			t.Errorf("after the rollback prod api serves %q, want v1.2.0", got)
 		}
 		if failed["v1.2.0"] != 0 || failed["unreachable"] != 0 {
@@ -194,7 +142,7 @@ func TestDeploy_process_target(t *testing.T) {
 		if share := float64(failed["v1.3.0"]) / float64(total); failed["v1.3.0"] == 0 || share > 0.2 {
 			t.Errorf("the faulty canary failed %d of %d requests (%.2f); want some, and no more than its 20%% share", failed["v1.3.0"], total, share)
 		}
-		if n := len(instances(t, stk, "prod", "api")); n != 1 {
+		if n := len(e2e.Instances(t, stk, "prod", "api")); n != 1 {
 			t.Errorf("prod api has %d instances after the rollback, want 1", n)
 		}
 	})
@@ -202,7 +150,7 @@ func TestDeploy_process_target(t *testing.T) {
 	t.Run("failing_smoke_test_rolls_back", func(t *testing.T) {
 		repo.WriteCommit(t, "feat: new front page", map[string]string{
 			"services/api/fault.json":         "{}\n",
-			"services/content-server/main.go": strings.Replace(exampleFiles(t)["services/content-server/main.go"], "<h1>shop</h1>", "<h1>store</h1>", 1),
+			"services/content-server/main.go": strings.Replace(e2e.ExampleFiles(t)["services/content-server/main.go"], "<h1>shop</h1>", "<h1>store</h1>", 1),
 		})
 		repo.Git(t, "push", "--quiet", "origin", "main")
 		st := releaseVersion(t, stk, config, "v1.4.0")
@@ -211,7 +159,7 @@ func TestDeploy_process_target(t *testing.T) {
 		}
 		// Stage took v1.3.0 (its canary failed in prod, after stage), so
 		// that is what the failed smoke test falls back to.
-		if got := serving(t, stk, "stage", "content-server"); got != "content-server v1.3.0" {
+		if got := e2e.Serving(t, stk, "stage", "content-server"); got != "content-server v1.3.0" {
 			t.Errorf("stage content-server serves %q after the rollback, want v1.3.0", got)
 		}
 	})
@@ -219,17 +167,17 @@ func TestDeploy_process_target(t *testing.T) {
 	t.Run("rollback_restores_the_previous_digest", func(t *testing.T) {
 		// v1.3.0 failed at the api, after auth-server had taken it: a
 		// failure stops the services after it, so production is mixed.
-		if got := serving(t, stk, "prod", "auth-server"); got != "auth-server v1.3.0" {
+		if got := e2e.Serving(t, stk, "prod", "auth-server"); got != "auth-server v1.3.0" {
 			t.Fatalf("prod auth-server serves %q before the rollback, want v1.3.0", got)
 		}
-		out := mustCLI(t, stk.srv.addr, "rollback", "shop", "--env", "prod", "-c", config, "--reason", "test", "--as", "oncall")
+		out := e2e.MustCLI(t, stk.Srv.Addr, "rollback", "shop", "--env", "prod", "-c", config, "--reason", "test", "--as", "oncall")
 		if !strings.Contains(out, "rolled back from v1.3.0 to v1.2.0") {
 			t.Errorf("rollback printed %q", out)
 		}
 		checkServes(t, stk, "v1.2.0", "auth-server", "api", "content-server")
-		saveHistory(t, stk.srv.addr, workflows.RollbackID("shop", "prod"), "rollback")
+		e2e.SaveHistory(t, stk.Srv.Addr, workflows.RollbackID("shop", "prod"), "rollback")
 
-		out = mustCLI(t, stk.srv.addr, "rollback", "shop", "--env", "prod", "--service", "api", "--to", "v1.1.0", "-c", config, "--reason", "test", "--as", "oncall")
+		out = e2e.MustCLI(t, stk.Srv.Addr, "rollback", "shop", "--env", "prod", "--service", "api", "--to", "v1.1.0", "-c", config, "--reason", "test", "--as", "oncall")
 		if !strings.Contains(out, "to v1.1.0") {
 			t.Errorf("rollback --to printed %q", out)
 		}
@@ -240,14 +188,14 @@ func TestDeploy_process_target(t *testing.T) {
 
 // checkServes checks that each service's prod router serves version, by
 // the version's recorded digest, and that the service answers as it.
-func checkServes(t *testing.T, s *stack, version string, services ...string) {
+func checkServes(t *testing.T, s *e2e.Stack, version string, services ...string) {
 	t.Helper()
-	st, err := status(t, s.srv.addr, version)
+	st, err := e2e.Status(t, s.Srv.Addr, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, svc := range services {
-		if got := serving(t, s, "prod", svc); got != svc+" "+version {
+		if got := e2e.Serving(t, s, "prod", svc); got != svc+" "+version {
 			t.Errorf("prod %s serves %q, want %s", svc, got, version)
 		}
 		var digest string
@@ -256,7 +204,7 @@ func checkServes(t *testing.T, s *stack, version string, services ...string) {
 				digest = a.Digest
 			}
 		}
-		c, _, err := router.Open(filepath.Join(s.data, "routers", "shop", "prod", svc))
+		c, _, err := router.Open(filepath.Join(s.Data, "routers", "shop", "prod", svc))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,21 +213,6 @@ func checkServes(t *testing.T, s *stack, version string, services ...string) {
 			t.Errorf("prod %s router stable = %+v, want %s's digest %s", svc, rs.Stable, version, digest)
 		}
 	}
-}
-
-// waitFinished waits for a started release to end.
-func waitFinished(t *testing.T, s *stack, version string) workflows.Status {
-	t.Helper()
-	var st workflows.Status
-	eventually(t, 4*time.Minute, version+" finished", func() (bool, string) {
-		var err error
-		st, err = status(t, s.srv.addr, version)
-		if err != nil {
-			return false, err.Error()
-		}
-		return st.Finished(), st.Stage + " " + st.State
-	})
-	return st
 }
 
 // TestDeploy_docker_target releases the example product with both
@@ -292,16 +225,16 @@ func TestDeploy_docker_target(t *testing.T) {
 		}
 		t.Skip("no Docker Engine answers")
 	}
-	_, remote, _ := exampleRepo(t, nil)
+	_, remote, _ := e2e.ExampleRepo(t, nil)
 	config := canaryPipeline(t, remote, "docker")
-	stk := newStack(t)
-	startWorker(t, stk)
+	stk := e2e.NewStack(t)
+	e2e.StartWorker(t, stk)
 	st := releaseVersion(t, stk, config, "v1.1.0")
 	if st.State != workflows.Succeeded {
 		t.Fatalf("v1.1.0 on docker: %s: %s", st.State, st.Error)
 	}
 	for _, svc := range []string{"auth-server", "api", "content-server"} {
-		if got := serving(t, stk, "prod", svc); got != svc+" v1.1.0" {
+		if got := e2e.Serving(t, stk, "prod", svc); got != svc+" v1.1.0" {
 			t.Errorf("prod %s serves %q on docker", svc, got)
 		}
 	}

@@ -1,0 +1,566 @@
+// Package e2e holds what Signalman's end-to-end tests share: the CLI and
+// worker binaries built once per test package, an embedded Temporal server
+// that can be stopped and started again, the registry and signing keys of
+// a worker, worker processes that can be SIGKILLed, the CLI as a process,
+// and checks on releases, routers, instances and images. It is imported
+// by the test packages under tests/ only.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/signalman/signalman/examples"
+	"github.com/signalman/signalman/internal/artifact/signature"
+	"github.com/signalman/signalman/internal/deploy"
+	"github.com/signalman/signalman/internal/deploy/router"
+	"github.com/signalman/signalman/internal/devserver"
+	"github.com/signalman/signalman/internal/git/gittest"
+	"github.com/signalman/signalman/internal/registry"
+	"github.com/signalman/signalman/worker/app"
+	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
+)
+
+// moduleRoot is the repository's root directory.
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Bin holds the binaries Main builds once for a test package.
+var Bin struct {
+	CLI, Worker string
+}
+
+// GoEnv keeps the go command's caches for worker processes, whose builds
+// would otherwise start cold when a test gives them a fresh HOME.
+var GoEnv []string
+
+// Main builds the CLI and worker binaries once, gives the tests a machine
+// without git configuration, runs them and returns their exit code. Each
+// End-to-end package's TestMain calls it.
+func Main(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "signalman-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	Bin.CLI = filepath.Join(dir, "signalman")
+	Bin.Worker = filepath.Join(dir, "worker")
+	for out, pkg := range map[string]string{Bin.CLI: "./starter", Bin.Worker: "./worker"} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = moduleRoot()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
+			return 1
+		}
+	}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "go env %s: %v\n", v, err)
+			return 1
+		}
+		GoEnv = append(GoEnv, v+"="+strings.TrimSpace(string(out)))
+		os.Setenv(v, strings.TrimSpace(string(out)))
+	}
+	// One machine without git configuration for the whole package. The
+	// end-to-end tests run one after another: run in parallel, two
+	// instances could be given the same probed free port (see the process
+	// target's notes).
+	home := filepath.Join(dir, "home")
+	os.MkdirAll(home, 0o755)
+	for k, v := range map[string]string{"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": filepath.Join(home, "gitconfig")} {
+		os.Setenv(k, v)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	return code
+}
+
+// FreePort returns a loopback address with a port nobody listens on.
+func FreePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Server is an embedded Temporal server a test can stop and start again on
+// the same data directory and address.
+type Server struct {
+	t    *testing.T
+	dir  string
+	Addr string
+	srv  *devserver.Server
+}
+
+func StartServer(t *testing.T) *Server {
+	s := &Server{t: t, dir: t.TempDir(), Addr: FreePort(t)}
+	s.Start()
+	t.Cleanup(func() { s.Stop() })
+	return s
+}
+
+func (s *Server) Start() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DataDir:          s.dir,
+		FrontendAddr:     s.Addr,
+		DisableUI:        true,
+		Namespace:        "default",
+		SearchAttributes: workflows.SearchAttributes(),
+	})
+	if err != nil {
+		s.t.Fatalf("start Temporal: %v", err)
+	}
+	s.srv = srv
+}
+
+func (s *Server) Stop() {
+	if s.srv != nil {
+		if err := s.srv.Stop(); err != nil {
+			s.t.Errorf("stop Temporal: %v", err)
+		}
+		s.srv = nil
+	}
+}
+
+// Proc is a worker process.
+type Proc struct {
+	cmd  *exec.Cmd
+	Logs *syncBuffer
+}
+
+// syncBuffer collects a process's output from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Stack is what a worker process runs against: the embedded Temporal
+// Server, the embedded registry, a cosign key pair and its data directory.
+type Stack struct {
+	Srv      *Server
+	Registry *registry.Registry
+	Keys     string
+	Data     string
+	// workerArgs and workerEnv are added to every worker the Stack starts.
+	WorkerArgs, WorkerEnv []string
+}
+
+// KeyPassword encrypts the test key pair; it must never reach a workflow history.
+const KeyPassword = "e2e-signing-password-5f1c"
+
+func NewStack(t *testing.T) *Stack {
+	t.Helper()
+	s := &Stack{Srv: StartServer(t), Keys: t.TempDir(), Data: t.TempDir()}
+	reg, err := registry.Start(context.Background(), registry.Options{Dir: t.TempDir(), Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Stop() })
+	s.Registry = reg
+	k := app.Keys{Private: filepath.Join(s.Keys, "cosign.key"), Public: filepath.Join(s.Keys, "cosign.pub")}
+	if err := app.GenerateKeys(k, []byte(KeyPassword)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := app.Cleanup(context.Background(), s.Data); err != nil {
+			t.Errorf("stop the instances and routers: %v", err)
+		}
+	})
+	return s
+}
+
+// StartWorker runs the worker binary as its own process and waits until it polls.
+func StartWorker(t *testing.T, s *Stack) *Proc {
+	t.Helper()
+	cmd := exec.Command(Bin.Worker, "--address", s.Srv.Addr, "--data", s.Data, "--metrics", "",
+		"--registry", s.Registry.Host(), "--signing-key", filepath.Join(s.Keys, "cosign.key"), "--verify-key", filepath.Join(s.Keys, "cosign.pub"))
+	cmd.Args = append(cmd.Args, s.WorkerArgs...)
+	cmd.Env = append(append(append(os.Environ(), GoEnv...), "COSIGN_PASSWORD="+KeyPassword), s.WorkerEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logs := &syncBuffer{}
+	cmd.Stdout = logs
+	out, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Proc{cmd: cmd, Logs: logs}
+	t.Cleanup(func() {
+		p.Kill()
+		if t.Failed() {
+			t.Logf("worker output:\n%s", LastLines(logs.String(), 60))
+		}
+	})
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			if strings.Contains(sc.Text(), `"msg":"worker polling"`) {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("worker exited before it was ready: %s", logs.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("worker not ready after a minute: %s", logs.String())
+	}
+	return p
+}
+
+// Kill sends SIGKILL to the worker's process group: no graceful shutdown.
+func (p *Proc) Kill() {
+	if p.cmd.ProcessState == nil {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		p.cmd.Wait()
+	}
+}
+
+// Result is what a CLI run printed and how it exited.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// CLI runs the signalman binary against addr.
+func CLI(t *testing.T, addr string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(Bin.CLI, append(args, "--address", addr)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.Code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run signalman %s: %v", strings.Join(args, " "), err)
+	}
+	return r
+}
+
+// MustCLI runs the CLI and fails the test unless it exits 0.
+func MustCLI(t *testing.T, addr string, args ...string) string {
+	t.Helper()
+	r := CLI(t, addr, args...)
+	if r.Code != 0 {
+		t.Fatalf("signalman %s: exit %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// Eventually polls cond until it holds or the timeout passes.
+func Eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: not reached after %s; last seen: %s", what, timeout, last)
+}
+
+// LastLines returns the last n lines of s.
+func LastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// WritePipeline writes a pipeline file for a test and returns its path.
+func WritePipeline(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "signalman.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Status reads a release's status through the client the CLI uses.
+func Status(t *testing.T, addr, version string) (workflows.Status, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr})
+	if err != nil {
+		return workflows.Status{}, err
+	}
+	defer c.Close()
+	return control.Releases{Client: c}.Status(ctx, "shop", version)
+}
+
+// WaitForStage waits until the release waits at stage.
+func WaitForStage(t *testing.T, addr, version, stage string, timeout time.Duration) {
+	t.Helper()
+	Eventually(t, timeout, "release at "+stage, func() (bool, string) {
+		st, err := Status(t, addr, version)
+		if err != nil {
+			return false, err.Error()
+		}
+		if st.Finished() {
+			t.Fatalf("release ended (%s) before reaching %s: %s", st.State, stage, st.Error)
+		}
+		s := st.Stages[StageIndex(stage)]
+		return st.Stage == stage && s.State == workflows.Waiting, fmt.Sprintf("%s %s: %s", st.Stage, s.State, s.Detail)
+	})
+}
+
+func StageIndex(name string) int {
+	for i, s := range workflows.Stages {
+		if s == name {
+			return i
+		}
+	}
+	panic("no stage " + name)
+}
+
+// Serving asks a service's router which version answers /version.
+func Serving(t *testing.T, s *Stack, env, service string) string {
+	t.Helper()
+	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", env, service))
+	if err != nil {
+		t.Fatalf("router of %s on %s: %v", service, env, err)
+	}
+	resp, err := http.Get("http://" + info.Listen + "/version")
+	if err != nil {
+		t.Fatalf("GET /version of %s on %s: %v", service, env, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return strings.TrimSpace(string(body))
+}
+
+// Instances counts a service's running instances on the process target.
+func Instances(t *testing.T, s *Stack, env, service string) []deploy.Instance {
+	t.Helper()
+	running, err := (&deploy.Process{Dir: filepath.Join(s.Data, "deploy")}).Running(context.Background(), "shop", env, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return running
+}
+
+// LoadGen sends requests through a prod router and counts answers by version.
+type LoadGen struct {
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	ok     map[string]int
+	failed map[string]int
+}
+
+func StartLoad(t *testing.T, s *Stack, service, path string, rps int) *LoadGen {
+	t.Helper()
+	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", "prod", service))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &LoadGen{stop: make(chan struct{}), ok: map[string]int{}, failed: map[string]int{}}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(rps))
+		defer tick.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-tick.C:
+			}
+			resp, err := http.Get("http://" + info.Listen + path)
+			version, bad := "unreachable", true
+			if err == nil {
+				version, bad = resp.Header.Get(router.HeaderVersion), resp.StatusCode >= 500
+				resp.Body.Close()
+			}
+			l.mu.Lock()
+			if bad {
+				l.failed[version]++
+			} else {
+				l.ok[version]++
+			}
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *LoadGen) End() (ok, failed map[string]int) {
+	close(l.stop)
+	l.wg.Wait()
+	return l.ok, l.failed
+}
+
+// WaitFinished waits for a started release to end.
+func WaitFinished(t *testing.T, s *Stack, version string) workflows.Status {
+	t.Helper()
+	var st workflows.Status
+	Eventually(t, 4*time.Minute, version+" finished", func() (bool, string) {
+		var err error
+		st, err = Status(t, s.Srv.Addr, version)
+		if err != nil {
+			return false, err.Error()
+		}
+		return st.Finished(), st.Stage + " " + st.State
+	})
+	return st
+}
+
+// ExampleRepo makes a real git repository holding the example product
+// (examples/shop) plus extra files, pushes it to a bare remote and returns
+// the repository, the remote's URL and the commit.
+func ExampleRepo(t *testing.T, extra map[string]string) (*gittest.Repo, string, string) {
+	t.Helper()
+	repo, remote := gittest.NewWithRemote(t)
+	files := ExampleFiles(t)
+	for k, v := range extra {
+		files[k] = v
+	}
+	sha := repo.WriteCommit(t, "feat: the shop", files)
+	repo.Git(t, "push", "--quiet", "origin", "main")
+	return repo, remote, sha
+}
+
+// ExampleFiles returns the example product's files.
+func ExampleFiles(t testing.TB) map[string]string {
+	t.Helper()
+	files, err := examples.Shop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// CheckImages checks a finished release's images in the registry: each is
+// tagged with the release's build tag, signed once, with one SBOM and one
+// provenance attestation.
+func CheckImages(t *testing.T, s *Stack, st workflows.Status, commit string) {
+	t.Helper()
+	if len(st.Artifacts) == 0 {
+		t.Fatal("the release recorded no images")
+	}
+	ctx := context.Background()
+	for _, a := range st.Artifacts {
+		if !strings.HasPrefix(a.Image, s.Registry.Host()+"/shop/"+a.Service+":"+st.Version+"-build.") || !strings.HasSuffix(a.Image, "-"+commit[:7]) {
+			t.Errorf("image %s does not carry the build tag of %s at %s", a.Image, st.Version, commit[:7])
+		}
+		tag, err := name.NewTag(a.Image, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := remote.Head(tag)
+		if err != nil || desc.Digest.String() != a.Digest {
+			t.Errorf("%s in the registry: %v, %v; want digest %s", a.Image, desc, err, a.Digest)
+			continue
+		}
+		ref, _ := name.NewDigest(a.Ref(), name.Insecure)
+		if n, err := signature.Signatures(ctx, ref); err != nil || n != 1 {
+			t.Errorf("%s has %d signatures (%v), want exactly 1", a.Ref(), n, err)
+		}
+		if n, err := signature.Attestations(ctx, ref); err != nil || n != 2 {
+			t.Errorf("%s has %d attestations (%v), want SBOM and provenance", a.Ref(), n, err)
+		}
+	}
+}
+
+// record makes the end-to-end tests write the histories of the workflows
+// they ran into tests/testdata/, for TestReplay. Re-record after a deliberate
+// workflow change that is behind workflow.GetVersion:
+//
+//	go test ./tests/... -run 'TestRelease_survives|TestTrains|TestDeploy_process' -record
+var record = flag.Bool("record", false, "write the histories of end-to-end runs to tests/testdata/ for the replay test")
+
+// SaveHistory writes a workflow's history as tests/testdata/<name>.json
+// when -record is set.
+func SaveHistory(t *testing.T, addr, workflowID, name string) {
+	t.Helper()
+	if !*record {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var h historypb.History
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(moduleRoot(), "tests", "testdata", name+".json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s (%d events) as testdata/%s.json", workflowID, len(h.Events), name)
+}
