@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/signalman/signalman/workflows"
 )
@@ -23,12 +22,7 @@ func TestReplay(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.ReleaseWorkflow, workflow.RegisterOptions{Name: "ReleaseWorkflow"})
-			r.RegisterWorkflowWithOptions(workflows.ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
-			r.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
-			r.RegisterWorkflowWithOptions(workflows.TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
-			r.RegisterWorkflowWithOptions(workflows.FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
-			r.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
+			workflows.Register(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

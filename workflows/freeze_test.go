@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
@@ -118,7 +117,6 @@ func TestFreeze_not_frozen_asks_once_and_goes_on(t *testing.T) {
 func freezeEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *harness) {
 	t.Helper()
 	h := newHarness(t, monday9am)
-	h.env.RegisterWorkflowWithOptions(FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
 	return h.env, h
 }
 

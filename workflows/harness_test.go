@@ -15,7 +15,6 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
@@ -105,11 +104,7 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), fail: map[string]string{}, block: map[string]bool{}}
 	h.env.SetStartTime(start)
-	h.env.RegisterWorkflowWithOptions(ReleaseWorkflow, workflow.RegisterOptions{Name: "ReleaseWorkflow"})
-	h.env.RegisterWorkflowWithOptions(ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
-	h.env.RegisterWorkflowWithOptions(RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
-	h.env.RegisterWorkflowWithOptions(TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
-	h.env.RegisterWorkflowWithOptions(CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
+	Register(h.env)
 	h.register(activities.CandidateCheckName, func(ctx context.Context, req activities.CandidateCheckRequest) (activities.CandidateCheck, error) {
 		h.mu.Lock()
 		c := h.candidate

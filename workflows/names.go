@@ -9,6 +9,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 )
 
 // TaskQueue is the queue the worker polls.
@@ -55,4 +56,21 @@ func ReleaseID(product, version string) string {
 // DeployID is the workflow ID of one service's deploy of one version to one environment.
 func DeployID(product, version, env, service string) string {
 	return fmt.Sprintf("deploy/%s/%s/%s/%s", product, version, env, service)
+}
+
+// Registry is where workflows are registered: a worker, a replayer or the
+// SDK's test environment.
+type Registry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// Register registers every workflow under its stable name, the name
+// histories and the Temporal UI know it by.
+func Register(r Registry) {
+	r.RegisterWorkflowWithOptions(ReleaseWorkflow, workflow.RegisterOptions{Name: "ReleaseWorkflow"})
+	r.RegisterWorkflowWithOptions(ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
+	r.RegisterWorkflowWithOptions(RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
+	r.RegisterWorkflowWithOptions(TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
+	r.RegisterWorkflowWithOptions(FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
+	r.RegisterWorkflowWithOptions(CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
 }

@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/artifact"
@@ -45,12 +44,7 @@ type Keys struct {
 // Register adds every workflow and every implemented activity to w, each
 // activity under its stable name.
 func Register(w worker.Registry, d Deps) error {
-	w.RegisterWorkflowWithOptions(workflows.ReleaseWorkflow, workflow.RegisterOptions{Name: "ReleaseWorkflow"})
-	w.RegisterWorkflowWithOptions(workflows.ServiceDeployWorkflow, workflow.RegisterOptions{Name: "ServiceDeployWorkflow"})
-	w.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: "RollbackWorkflow"})
-	w.RegisterWorkflowWithOptions(workflows.TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
-	w.RegisterWorkflowWithOptions(workflows.FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
-	w.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
+	workflows.Register(w)
 
 	remoteOpts := func(ctx context.Context) []remote.Option { return artifact.RemoteOptions(ctx) }
 	gh := &activities.GitHub{Getenv: os.Getenv}
