@@ -162,7 +162,8 @@ notifications:
 		deadline := time.Now().Add(6 * time.Minute)
 		for {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s did not finish in 6 minutes; last seen at %s %s", version, st.Stage, st.State)
+				t.Fatalf("%s did not finish in 6 minutes; last seen at %s %s\n%s", version, st.Stage, st.State,
+					e2e.Pending(t, addr, workflows.ReleaseID("shop", version)))
 			}
 			var err error
 			st, err = e2e.Status(t, addr, version)

@@ -241,13 +241,20 @@ func StartWorker(t *testing.T, s *Stack) *Proc {
 	})
 	ready := make(chan bool, 1)
 	go func() {
+		// The worker must never block on a full pipe: read every line,
+		// however long, and whatever comes after the scanner gives up.
 		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 		for sc.Scan() {
 			logs.Write(append(sc.Bytes(), '\n'))
 			if strings.Contains(sc.Text(), `"msg":"worker polling"`) {
-				ready <- true
+				select {
+				case ready <- true:
+				default:
+				}
 			}
 		}
+		io.Copy(logs, out)
 		close(ready)
 	}()
 	select {
@@ -563,4 +570,38 @@ func SaveHistory(t *testing.T, addr, workflowID, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s (%d events) as testdata/%s.json", workflowID, len(h.Events), name)
+}
+
+// Pending describes what a workflow and its running children wait for:
+// their pending activities (with attempts and last failures) and
+// children. A test that gives up on a workflow prints it.
+func Pending(t *testing.T, addr, workflowID string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr})
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	var b strings.Builder
+	var describe func(id string, depth int)
+	describe = func(id string, depth int) {
+		d, err := c.DescribeWorkflowExecution(ctx, id, "")
+		indent := strings.Repeat("  ", depth)
+		if err != nil {
+			fmt.Fprintf(&b, "%s%s: %v\n", indent, id, err)
+			return
+		}
+		fmt.Fprintf(&b, "%s%s: %s\n", indent, id, d.GetWorkflowExecutionInfo().GetStatus())
+		for _, a := range d.GetPendingActivities() {
+			fmt.Fprintf(&b, "%s  activity %s: %s, attempt %d, last heartbeat %s, last failure: %s\n", indent,
+				a.GetActivityType().GetName(), a.GetState(), a.GetAttempt(), a.GetLastHeartbeatTime().AsTime().Format(time.RFC3339), a.GetLastFailure().GetMessage())
+		}
+		for _, ch := range d.GetPendingChildren() {
+			describe(ch.GetWorkflowId(), depth+1)
+		}
+	}
+	describe(workflowID, 0)
+	return b.String()
 }
