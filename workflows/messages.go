@@ -53,6 +53,13 @@ func (r *release) listen(ctx workflow.Context) error {
 	if err := handle(ctx, r, sel, Abort, r.checkAbort, r.abort); err != nil {
 		return err
 	}
+	sel.AddReceive(workflow.GetSignalChannel(ctx, Supersede), func(c workflow.ReceiveChannel, _ bool) {
+		var req SupersedeRequest
+		c.Receive(ctx, &req)
+		if r.superseded == nil {
+			r.superseded = &req
+		}
+	})
 	sel.AddReceive(workflow.GetSignalChannel(ctx, activities.FreezeLifted), func(c workflow.ReceiveChannel, _ bool) {
 		var lifted activities.Freeze
 		c.Receive(ctx, &lifted)

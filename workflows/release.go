@@ -47,6 +47,9 @@ type release struct {
 	thread string             // the Slack thread of the release, once posted
 	held   *SignoffRecord     // the yellow or red signoff holding the release
 	lifted *activities.Freeze // the end of the freeze the release waits for
+	// superseded is the train's word that a dot release is coming: a
+	// held release then ends instead of waiting.
+	superseded *SupersedeRequest
 	// stopWaits cancels the context of gates, timers and read-only stages
 	// when the release is aborted.
 	stopWaits workflow.CancelFunc

@@ -148,15 +148,21 @@ func (r *release) hold(ctx workflow.Context, stage string) error {
 	r.st.State = Held
 	r.wait(ctx, stage, Held, fmt.Sprintf("%s verdict from %s: %s; the release manager (%s) decides: abort or wait for a dot release",
 		h.Verdict, h.Person, h.Reason, r.in.Manager))
-	if err := workflow.Await(ctx, func() bool { return r.st.Decision != nil || r.st.Abort != nil }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return r.st.Decision != nil || r.st.Abort != nil || r.superseded != nil }); err != nil {
 		return err
 	}
-	if r.st.Abort == nil {
+	if r.st.Abort == nil && r.superseded == nil {
 		d := r.st.Decision
 		r.detail(ctx, stage, fmt.Sprintf("%s verdict from %s: %s; %s chose to wait for a dot release", h.Verdict, h.Person, h.Reason, d.Person))
-		if err := workflow.Await(ctx, func() bool { return r.st.Abort != nil }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return r.st.Abort != nil || r.superseded != nil }); err != nil {
 			return err
 		}
+	}
+	if r.st.Abort == nil {
+		// The dot release this release was held for is on its way: it
+		// replaces this one.
+		r.abort(ctx, AbortRequest{Person: r.superseded.By, Reason: fmt.Sprintf("superseded by a dot release of train %d (%s); held on a %s verdict from %s: %s",
+			r.st.Train, r.superseded.Reason, h.Verdict, h.Person, h.Reason)})
 	}
 	return errAborted
 }

@@ -21,7 +21,17 @@ const (
 	Dot = "dot"
 	// CloseTrain ends a train once its dot requests are done.
 	CloseTrain = "close"
+	// Supersede tells a train's running release that a dot release is
+	// waiting: if the release is held (a yellow or red QA verdict), it
+	// ends, and the dot release replaces it.
+	Supersede = "supersede"
 )
+
+// SupersedeRequest says which dot request supersedes a held release.
+type SupersedeRequest struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
 
 // TrainID is the workflow ID of one train of a product.
 func TrainID(product string, train int) string {
@@ -192,7 +202,24 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
 			ProductKey.ValueSet(t.in.Pipeline.Product), TrainKey.ValueSet(int64(t.in.Train)), VersionKey.ValueSet(v), StageKey.ValueSet(StageTag)),
 	})
 	var st Status
-	err := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager}).Get(ctx, &st)
+	child := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager})
+	// A dot request that arrives while this release runs would wait
+	// behind it, and a release held for that very dot release would wait
+	// for ever: tell the release, which ends if it is held.
+	told := false
+	for !child.IsReady() {
+		err := workflow.Await(ctx, func() bool { return child.IsReady() || (!told && len(t.in.Pending) > 0) })
+		if err != nil || child.IsReady() || told || workflow.GetVersion(ctx, "supersede-held", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			break
+		}
+		told = true
+		req := t.in.Pending[0]
+		err = child.SignalChildWorkflow(ctx, Supersede, SupersedeRequest{By: req.By, Reason: fmt.Sprintf("%d commit(s) asked for by %s", len(req.Commits), req.By)}).Get(ctx, nil)
+		if err != nil {
+			t.log.Warn("running release not told of the dot request", "version", v, "error", err)
+		}
+	}
+	err := child.Get(ctx, &st)
 	if err != nil {
 		t.in.Releases[i].State, t.in.Releases[i].Error = Failed, cause(err)
 		return

@@ -77,3 +77,43 @@ func TestTrain(t *testing.T) {
 		}
 	})
 }
+
+// A release held on a red QA verdict, whose manager chose to wait for a dot
+// release, ends when the dot request arrives, and the dot release follows.
+func TestTrain_dot_request_supersedes_a_held_release(t *testing.T) {
+	h := newHarness(t, monday9am)
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", Dot, mock.Anything).Return(nil)
+	h.at(time.Hour, func() {
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Red, Reason: "checkout rounding"})
+	})
+	h.at(2*time.Hour, func() {
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), Decide, DecisionRequest{Person: "rita", Decision: DecideWait})
+	})
+	h.at(3*time.Hour, func() {
+		h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "rounding fix"})
+	})
+	// The dot release goes through its gates too.
+	h.at(4*time.Hour, func() {
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green})
+	})
+	h.at(5*time.Hour, func() {
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green})
+	})
+	h.at(6*time.Hour, func() { h.mustUpdate(CloseTrain, CloseRequest{By: "rita"}) })
+	p := input(t, nil).Pipeline
+	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 100, TriggeredBy: "rita"})
+	if !h.env.IsWorkflowCompleted() {
+		t.Fatal("train did not end")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var st TrainStatus
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Releases) != 2 || st.Releases[0].State != Failed || !strings.Contains(st.Releases[0].Error, "superseded by a dot release of train 100") ||
+		st.Releases[1].Version != "v1.100.1" || st.Releases[1].State != Succeeded {
+		t.Errorf("releases = %+v; want v1.100.0 superseded, then v1.100.1 released", st.Releases)
+	}
+}
