@@ -44,7 +44,7 @@ import (
 // releases wait at the gate, then get their signoffs one at a time, each
 // sent once the previous release has finished.
 //
-//	go test ./tests/ -run '^$' -bench BenchmarkSignalToActivity -benchtime 2x
+//	go test ./tests/ -run '^$' -bench BenchmarkSignalToActivity -benchtime 1x
 func BenchmarkSignalToActivity(b *testing.B) {
 	const samples = 50
 	acts := &standIns{}
@@ -196,7 +196,7 @@ func BenchmarkConcurrentReleases(b *testing.B) {
 // overhead ratio is the release's wall time (start request to result)
 // over the sum of the activity run times the stand-ins measured.
 //
-//	go test ./tests/ -run '^$' -bench BenchmarkOrchestrationOverhead -benchtime 3x
+//	go test ./tests/ -run '^$' -bench BenchmarkOrchestrationOverhead -benchtime 1x
 func BenchmarkOrchestrationOverhead(b *testing.B) {
 	acts := &standIns{}
 	c := startOrchestration(b, acts)
