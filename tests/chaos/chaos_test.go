@@ -118,7 +118,7 @@ environments:
   prod:
     signoffs: [{role: sre}]
     canary:
-      steps: [{weight: 20, pause: 4s}]
+      steps: [{weight: 50, pause: 4s}]
       # Judged on errors only: this test is about durability, and on a
       # loaded machine latency noise between two healthy instances is not
       # what it means to catch.
@@ -218,7 +218,10 @@ notifications:
 		if i == 0 {
 			// From the second release on, prod has a baseline and each
 			// release goes through a real canary: it needs traffic.
-			loads = append(loads, e2e.StartLoad(t, stk, "auth-server", "/healthz", 20), e2e.StartLoad(t, stk, "api", "/api/ping", 20))
+			// Enough that a canary step has far more than the judge's
+			// minimum of samples even on a loaded machine; with too few,
+			// the verdict is "no data" and waits for a person.
+			loads = append(loads, e2e.StartLoad(t, stk, "auth-server", "/healthz", 50), e2e.StartLoad(t, stk, "api", "/api/ping", 50))
 		}
 		checkOnce(t, stk, repo, posted, st, sha)
 	}

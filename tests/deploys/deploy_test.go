@@ -17,7 +17,7 @@ import (
 
 // canaryPipeline writes a pipeline for the example product with a short
 // canary on prod and no gates, so releases run straight through.
-func canaryPipeline(t *testing.T, remote, target string) string {
+func canaryPipeline(t testing.TB, remote, target string) string {
 	t.Helper()
 	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
 repository:
@@ -48,7 +48,7 @@ release:
 }
 
 // releaseVersion starts a release through the CLI and waits for its end.
-func releaseVersion(t *testing.T, s *e2e.Stack, config, version string) workflows.Status {
+func releaseVersion(t testing.TB, s *e2e.Stack, config, version string) workflows.Status {
 	t.Helper()
 	e2e.MustCLI(t, s.Srv.Addr, "release", "start", version, "--config", config, "--as", "rita")
 	return e2e.WaitFinished(t, s, version)

@@ -104,7 +104,7 @@ func Main(m *testing.M) int {
 }
 
 // FreePort returns a loopback address with a port nobody listens on.
-func FreePort(t *testing.T) string {
+func FreePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -117,13 +117,13 @@ func FreePort(t *testing.T) string {
 // Server is an embedded Temporal server a test can stop and start again on
 // the same data directory and address.
 type Server struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	Addr string
 	srv  *devserver.Server
 }
 
-func StartServer(t *testing.T) *Server {
+func StartServer(t testing.TB) *Server {
 	s := &Server{t: t, dir: t.TempDir(), Addr: FreePort(t)}
 	s.Start()
 	t.Cleanup(func() { s.Stop() })
@@ -194,7 +194,7 @@ type Stack struct {
 // KeyPassword encrypts the test key pair; it must never reach a workflow history.
 const KeyPassword = "e2e-signing-password-5f1c"
 
-func NewStack(t *testing.T) *Stack {
+func NewStack(t testing.TB) *Stack {
 	t.Helper()
 	s := &Stack{Srv: StartServer(t), Keys: t.TempDir(), Data: t.TempDir()}
 	reg, err := registry.Start(context.Background(), registry.Options{Dir: t.TempDir(), Addr: "127.0.0.1:0"})
@@ -216,7 +216,7 @@ func NewStack(t *testing.T) *Stack {
 }
 
 // StartWorker runs the worker binary as its own process and waits until it polls.
-func StartWorker(t *testing.T, s *Stack) *Proc {
+func StartWorker(t testing.TB, s *Stack) *Proc {
 	t.Helper()
 	cmd := exec.Command(Bin.Worker, "--address", s.Srv.Addr, "--data", s.Data, "--metrics", "",
 		"--registry", s.Registry.Host(), "--signing-key", filepath.Join(s.Keys, "cosign.key"), "--verify-key", filepath.Join(s.Keys, "cosign.pub"))
@@ -283,7 +283,7 @@ type Result struct {
 }
 
 // CLI runs the signalman binary against addr.
-func CLI(t *testing.T, addr string, args ...string) Result {
+func CLI(t testing.TB, addr string, args ...string) Result {
 	t.Helper()
 	cmd := exec.Command(Bin.CLI, append(args, "--address", addr)...)
 	var stdout, stderr bytes.Buffer
@@ -301,7 +301,7 @@ func CLI(t *testing.T, addr string, args ...string) Result {
 }
 
 // MustCLI runs the CLI and fails the test unless it exits 0.
-func MustCLI(t *testing.T, addr string, args ...string) string {
+func MustCLI(t testing.TB, addr string, args ...string) string {
 	t.Helper()
 	r := CLI(t, addr, args...)
 	if r.Code != 0 {
@@ -311,7 +311,7 @@ func MustCLI(t *testing.T, addr string, args ...string) string {
 }
 
 // Eventually polls cond until it holds or the timeout passes.
-func Eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := ""
@@ -336,7 +336,7 @@ func LastLines(s string, n int) string {
 }
 
 // WritePipeline writes a pipeline file for a test and returns its path.
-func WritePipeline(t *testing.T, body string) string {
+func WritePipeline(t testing.TB, body string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "signalman.yaml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -346,7 +346,7 @@ func WritePipeline(t *testing.T, body string) string {
 }
 
 // Status reads a release's status through the client the CLI uses.
-func Status(t *testing.T, addr, version string) (workflows.Status, error) {
+func Status(t testing.TB, addr, version string) (workflows.Status, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -359,7 +359,7 @@ func Status(t *testing.T, addr, version string) (workflows.Status, error) {
 }
 
 // WaitForStage waits until the release waits at stage.
-func WaitForStage(t *testing.T, addr, version, stage string, timeout time.Duration) {
+func WaitForStage(t testing.TB, addr, version, stage string, timeout time.Duration) {
 	t.Helper()
 	Eventually(t, timeout, "release at "+stage, func() (bool, string) {
 		st, err := Status(t, addr, version)
@@ -384,7 +384,7 @@ func StageIndex(name string) int {
 }
 
 // Serving asks a service's router which version answers /version.
-func Serving(t *testing.T, s *Stack, env, service string) string {
+func Serving(t testing.TB, s *Stack, env, service string) string {
 	t.Helper()
 	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", env, service))
 	if err != nil {
@@ -400,7 +400,7 @@ func Serving(t *testing.T, s *Stack, env, service string) string {
 }
 
 // Instances counts a service's running instances on the process target.
-func Instances(t *testing.T, s *Stack, env, service string) []deploy.Instance {
+func Instances(t testing.TB, s *Stack, env, service string) []deploy.Instance {
 	t.Helper()
 	running, err := (&deploy.Process{Dir: filepath.Join(s.Data, "deploy")}).Running(context.Background(), "shop", env, service)
 	if err != nil {
@@ -418,7 +418,7 @@ type LoadGen struct {
 	failed map[string]int
 }
 
-func StartLoad(t *testing.T, s *Stack, service, path string, rps int) *LoadGen {
+func StartLoad(t testing.TB, s *Stack, service, path string, rps int) *LoadGen {
 	t.Helper()
 	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", "prod", service))
 	if err != nil {
@@ -461,7 +461,7 @@ func (l *LoadGen) End() (ok, failed map[string]int) {
 }
 
 // WaitFinished waits for a started release to end.
-func WaitFinished(t *testing.T, s *Stack, version string) workflows.Status {
+func WaitFinished(t testing.TB, s *Stack, version string) workflows.Status {
 	t.Helper()
 	var st workflows.Status
 	Eventually(t, 4*time.Minute, version+" finished", func() (bool, string) {
@@ -478,7 +478,7 @@ func WaitFinished(t *testing.T, s *Stack, version string) workflows.Status {
 // ExampleRepo makes a real git repository holding the example product
 // (examples/shop) plus extra files, pushes it to a bare remote and returns
 // the repository, the remote's URL and the commit.
-func ExampleRepo(t *testing.T, extra map[string]string) (*gittest.Repo, string, string) {
+func ExampleRepo(t testing.TB, extra map[string]string) (*gittest.Repo, string, string) {
 	t.Helper()
 	repo, remote := gittest.NewWithRemote(t)
 	files := ExampleFiles(t)
@@ -503,7 +503,7 @@ func ExampleFiles(t testing.TB) map[string]string {
 // CheckImages checks a finished release's images in the registry: each is
 // tagged with the release's build tag, signed once, with one SBOM and one
 // provenance attestation.
-func CheckImages(t *testing.T, s *Stack, st workflows.Status, commit string) {
+func CheckImages(t testing.TB, s *Stack, st workflows.Status, commit string) {
 	t.Helper()
 	if len(st.Artifacts) == 0 {
 		t.Fatal("the release recorded no images")
@@ -541,7 +541,7 @@ var record = flag.Bool("record", false, "write the histories of end-to-end runs 
 
 // SaveHistory writes a workflow's history as tests/testdata/<name>.json
 // when -record is set.
-func SaveHistory(t *testing.T, addr, workflowID, name string) {
+func SaveHistory(t testing.TB, addr, workflowID, name string) {
 	t.Helper()
 	if !*record {
 		return
@@ -575,7 +575,7 @@ func SaveHistory(t *testing.T, addr, workflowID, name string) {
 // Pending describes what a workflow and its running children wait for:
 // their pending activities (with attempts and last failures) and
 // children. A test that gives up on a workflow prints it.
-func Pending(t *testing.T, addr, workflowID string) string {
+func Pending(t testing.TB, addr, workflowID string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
