@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/signalman/signalman/examples"
 	"github.com/signalman/signalman/internal/artifact/signature"
@@ -562,6 +564,7 @@ func SaveHistory(t testing.TB, addr, workflowID, name string) {
 		}
 		h.Events = append(h.Events, e)
 	}
+	scrubHistory(&h)
 	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 	if err != nil {
 		t.Fatal(err)
@@ -604,4 +607,54 @@ func Pending(t testing.TB, addr, workflowID string) string {
 	}
 	describe(workflowID, 0)
 	return b.String()
+}
+
+// tempPath is a path under the test machine's temporary directory.
+var tempPath = regexp.MustCompile(`/tmp/[A-Za-z0-9_.\-/]*`)
+
+// scrubHistory replaces the test machine's temporary paths (the test's git
+// remote, its data directories) in a history's payloads and messages, so
+// that recorded histories name no path of the machine they were recorded
+// on. Replay compares commands, not these values.
+func scrubHistory(h *historypb.History) {
+	scrub := func(s string) string {
+		return tempPath.ReplaceAllStringFunc(s, func(p string) string {
+			if strings.HasSuffix(p, "remote.git") {
+				return "/srv/git/shop.git"
+			}
+			return "/var/lib/signalman/" + filepath.Base(p)
+		})
+	}
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					switch fd.Kind() {
+					case protoreflect.MessageKind:
+						walk(l.Get(i).Message())
+					case protoreflect.StringKind:
+						l.Set(i, protoreflect.ValueOfString(scrub(l.Get(i).String())))
+					}
+				}
+			case fd.IsMap():
+				v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+					if fd.MapValue().Kind() == protoreflect.MessageKind {
+						walk(mv.Message())
+					}
+					return true
+				})
+			case fd.Kind() == protoreflect.MessageKind:
+				walk(v.Message())
+			case fd.Kind() == protoreflect.StringKind:
+				m.Set(fd, protoreflect.ValueOfString(scrub(v.String())))
+			case fd.Kind() == protoreflect.BytesKind:
+				m.Set(fd, protoreflect.ValueOfBytes([]byte(scrub(string(v.Bytes())))))
+			}
+			return true
+		})
+	}
+	walk(h.ProtoReflect())
 }
