@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,6 +62,9 @@ func (h healthCheck) wait(ctx context.Context) error {
 			last = fmt.Sprintf("GET %s answered, but from another process that holds the port", h.URL)
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case err != nil && errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(deadline) && last != "no answer yet":
+			// The check's own deadline cut this poll short: what the
+			// instance answered before says more.
 		case err != nil:
 			last = err.Error()
 		default:

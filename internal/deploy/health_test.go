@@ -31,8 +31,8 @@ func TestHealthCheck(t *testing.T) {
 		wantErr string // "" for healthy
 	}{
 		{"healthy_after_a_few_polls", healthCheck{URL: srv.URL + "/healthz", Timeout: 5 * time.Second, Interval: 10 * time.Millisecond}, ""},
-		{"times_out_with_the_last_status", healthCheck{URL: sick.URL + "/healthz", Timeout: 100 * time.Millisecond, Interval: 10 * time.Millisecond}, "answered 500 Internal Server Error"},
-		{"times_out_with_the_last_error", healthCheck{URL: "http://127.0.0.1:1/healthz", Timeout: 100 * time.Millisecond, Interval: 10 * time.Millisecond}, "connection refused"},
+		{"times_out_with_the_last_status", healthCheck{URL: sick.URL + "/healthz", Timeout: 2 * time.Second, Interval: 10 * time.Millisecond}, "answered 500 Internal Server Error"},
+		{"times_out_with_the_last_error", healthCheck{URL: "http://127.0.0.1:1/healthz", Timeout: 2 * time.Second, Interval: 10 * time.Millisecond}, "connection refused"},
 		{"stops_when_the_instance_ended", healthCheck{URL: sick.URL, Timeout: time.Minute, Interval: 10 * time.Millisecond,
 			Ended: func(context.Context) string { return "it ended (exit status 1)" }}, "it ended (exit status 1)"},
 	}
