@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,7 +201,7 @@ notifications:
 				// The gate is open and nothing is planned for it any more:
 				// approve. A refusal because it was recorded already (a
 				// reply lost in a restart) counts as done.
-				if pending := slicesContainsFault(faults, st.Stage); !pending {
+				if pending := slices.ContainsFunc(faults, func(f *fault) bool { return !f.done && f.stage == st.Stage }); !pending {
 					r := e2e.CLI(t, addr, gate...)
 					switch {
 					case r.Code == 0, r.Code == 3 && strings.Contains(r.Stderr, "already"):
@@ -229,15 +230,6 @@ notifications:
 	if path := os.Getenv("SIGNALMAN_CHAOS_REPORT"); path != "" {
 		os.WriteFile(path, []byte(fmt.Sprintf("releases %d faults %d seed %d\n", *chaosRuns, totalFaults, seed)), 0o644)
 	}
-}
-
-func slicesContainsFault(faults []*fault, stage string) bool {
-	for _, f := range faults {
-		if !f.done && f.stage == stage {
-			return true
-		}
-	}
-	return false
 }
 
 // checkOnce checks that each side effect of a finished release happened
