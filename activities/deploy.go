@@ -1,6 +1,10 @@
 package activities
 
-import "github.com/signalman/signalman/internal/config"
+import (
+	"time"
+
+	"github.com/signalman/signalman/internal/config"
+)
 
 // DeployRequest starts a service's new version in an environment. With a
 // Weight below 100 the new instances run as the canary beside the stable ones.
@@ -37,6 +41,10 @@ type AnalyzeRequest struct {
 	Service string        `json:"service"`
 	Canary  config.Canary `json:"canary"`
 	Step    int           `json:"step"`
+	// Window is how far back the traffic is judged; 0 means the step's
+	// pause. A step with too little traffic is watched for longer and
+	// judged again over the longer window.
+	Window time.Duration `json:"window,omitempty"`
 }
 
 // Verdict classes of the canary judge.
@@ -54,6 +62,11 @@ type Verdict struct {
 	Score  float64 `json:"score"`
 	// Detail explains the classification per metric.
 	Detail string `json:"detail"`
+	// NoData marks a marginal verdict that had too little traffic to
+	// judge, rather than a doubtful canary.
+	NoData bool `json:"noData,omitempty"`
+	// Window is the traffic the verdict judged, back from its analysis.
+	Window time.Duration `json:"window,omitempty"`
 }
 
 // SmokeRequest runs a service's smoke tests in an environment.

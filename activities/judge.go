@@ -10,9 +10,11 @@ import (
 	"github.com/signalman/signalman/internal/deploy/router"
 )
 
-// AnalyzeCanary judges the canary on the traffic of its last pause: the
-// router's records of every request to the stable and the canary versions.
-// Too little traffic is never a pass: it comes back marginal, for a person.
+// AnalyzeCanary judges the canary on the traffic of its window (by default
+// its step's pause): the router's records of every request to the stable
+// and the canary versions. Too little traffic is never a pass: it comes
+// back marginal and marked NoData, to be watched longer or decided by a
+// person.
 func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdict, error) {
 	if req.Step < 0 || req.Step >= len(req.Canary.Steps) {
 		return Verdict{}, badInput("canary of %s: no step %d", req.Service, req.Step)
@@ -28,36 +30,41 @@ func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdi
 	if st.Canary == nil {
 		return Verdict{Class: Pass, Score: 100, Detail: "no canary to judge: the first version of the service went straight to stable"}, nil
 	}
-	pause := req.Canary.Steps[req.Step].Pause
+	window := req.Window
+	if window <= 0 {
+		window = req.Canary.Steps[req.Step].Pause
+	}
 	var baseline, canaryS map[string][]float64
 	if req.Canary.Prometheus != "" {
-		baseline, canaryS, err = prometheusSamples(ctx, req, st, pause)
+		baseline, canaryS, err = prometheusSamples(ctx, req, st, window)
 	} else {
-		baseline, canaryS, err = routerSamples(ctx, rc, st, pause)
+		baseline, canaryS, err = routerSamples(ctx, rc, st, window)
 	}
 	if err != nil {
 		return Verdict{}, err
 	}
 	res := canary.Judge(judgeConfig(req.Canary), baseline, canaryS)
-	v := Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary()}
+	v := Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary(), Window: window}
 	switch res.Class {
 	case canary.ClassPass:
 		v.Class = Pass
 	case canary.ClassFail:
 		v.Class = Fail
+	case canary.ClassNoData:
+		v.Class, v.NoData = Marginal, true
 	default:
 		v.Class = Marginal
 	}
 	return v, nil
 }
 
-// routerSamples are the samples from the router's records of the pause.
-func routerSamples(ctx context.Context, rc router.Client, st router.State, pause time.Duration) (baseline, canaryS map[string][]float64, err error) {
-	reqs, err := rc.Requests(ctx, time.Now().Add(-pause))
+// routerSamples are the samples from the router's records of the window.
+func routerSamples(ctx context.Context, rc router.Client, st router.State, window time.Duration) (baseline, canaryS map[string][]float64, err error) {
+	reqs, err := rc.Requests(ctx, time.Now().Add(-window))
 	if err != nil {
 		return nil, nil, err
 	}
-	baseline, canaryS = canary.Samples(judgeRequests(reqs, st), interval(pause))
+	baseline, canaryS = canary.Samples(judgeRequests(reqs, st), interval(window))
 	return baseline, canaryS, nil
 }
 
@@ -71,14 +78,14 @@ var prometheusQueries = map[string]string{
 }
 
 // prometheusSamples are the samples from a Prometheus server's HTTP API:
-// each metric as a time series over the pause, for the stable and the
+// each metric as a time series over the window, for the stable and the
 // canary pools.
-func prometheusSamples(ctx context.Context, req AnalyzeRequest, st router.State, pause time.Duration) (baseline, canaryS map[string][]float64, err error) {
+func prometheusSamples(ctx context.Context, req AnalyzeRequest, st router.State, window time.Duration) (baseline, canaryS map[string][]float64, err error) {
 	p := canary.Prometheus{URL: req.Canary.Prometheus}
-	step := interval(pause)
+	step := interval(window)
 	end := time.Now()
-	start := end.Add(-pause)
-	window := fmt.Sprintf("%dms", (2 * step).Milliseconds())
+	start := end.Add(-window)
+	rateWindow := fmt.Sprintf("%dms", (2 * step).Milliseconds())
 	baseline, canaryS = map[string][]float64{}, map[string][]float64{}
 	for _, m := range req.Canary.Metrics {
 		q, ok := prometheusQueries[m.Name]
@@ -94,7 +101,7 @@ func prometheusSamples(ctx context.Context, req AnalyzeRequest, st router.State,
 				continue
 			}
 			sel := fmt.Sprintf(`service=%q,env=%q,pool=%q,version=%q`, req.Service, req.Env, side.name, side.pool.Version)
-			values, err := p.Range(ctx, fmt.Sprintf(q, sel, window), start, end, step)
+			values, err := p.Range(ctx, fmt.Sprintf(q, sel, rateWindow), start, end, step)
 			if err != nil {
 				return nil, nil, fmt.Errorf("canary of %s: %w", req.Service, err)
 			}
@@ -122,11 +129,11 @@ func judgeRequests(reqs []router.Request, st router.State) []canary.Request {
 	return out
 }
 
-// interval is the bucket error rates are computed over: a pause yields
+// interval is the bucket error rates are computed over: a window yields
 // about twice the judge's minimum of samples per side, so a canary with
 // little traffic still has enough buckets to be judged.
-func interval(pause time.Duration) time.Duration {
-	return max(pause/(2*canary.DefaultMinSamples), 100*time.Millisecond)
+func interval(window time.Duration) time.Duration {
+	return max(window/(2*canary.DefaultMinSamples), 100*time.Millisecond)
 }
 
 // judgeConfig maps the pipeline's canary settings to the judge's.

@@ -97,6 +97,49 @@ func (c *cli) decideCmd() *cobra.Command {
 	return cmd
 }
 
+func (c *cli) canaryCmd() *cobra.Command {
+	var env, service, reason string
+	cmd := &cobra.Command{
+		Use:   "canary VERSION continue|rollback",
+		Short: "Decide on a canary waiting for a person: a marginal score or too little traffic to judge",
+		Long: `A canary step whose score is marginal, or that had too little traffic to
+judge even after being watched for three more pauses, waits for a person:
+"signalman status VERSION" shows it. continue ramps the canary on; rollback
+returns the service to its stable version and fails the release. With no
+decision within the canary's decision_timeout, it rolls back.`,
+		Example: `  signalman canary v1.101.0 continue --service api --reason "low traffic at night, errors flat" --as sam`,
+		Args:    exactArgs(2, "VERSION and a decision (continue or rollback)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var cont bool
+			switch args[1] {
+			case "continue":
+				cont = true
+			case "rollback":
+			default:
+				return usage("canary: decision %q: want continue or rollback", args[1])
+			}
+			if service == "" {
+				return usage("canary: --service is required: the service whose canary waits")
+			}
+			rs, product, v, done, err := c.release(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			req := workflows.CanaryDecisionRequest{Person: c.person, Continue: cont, Reason: reason}
+			if err := rs.CanaryDecision(cmd.Context(), product, v, env, service, req); err != nil {
+				return err
+			}
+			fmt.Printf("%s %s: canary of %s on %s: %s by %s recorded\n", product, v, service, env, args[1], c.person)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", config.Prod, "environment")
+	cmd.Flags().StringVar(&service, "service", "", "the service whose canary waits (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	return cmd
+}
+
 func (c *cli) abortCmd() *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{

@@ -147,6 +147,9 @@ func printStatus(out io.Writer, st workflows.Status) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, started, took, s.Detail)
 	}
 	w.Flush()
+	if st.DeployPhase != "" {
+		fmt.Fprintf(out, "deploying %s\n", st.DeployPhase)
+	}
 	for _, s := range st.Signoffs {
 		line := fmt.Sprintf("signoff: %s %s by %s on %s at %s", s.Role, s.Verdict, s.Person, s.Env, s.At.Local().Format(timeFormat))
 		if s.Reason != "" {

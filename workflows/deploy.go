@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -152,14 +153,24 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 		if err := workflow.Sleep(ctx, step.Pause); err != nil {
 			return "canary interrupted: " + err.Error(), false
 		}
-		var v activities.Verdict
-		err := run(ctx, activities.AnalyzeName, activities.AnalyzeRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *c, Step: i}, &v)
+		v, err := d.analyze(ctx, i, 0)
 		if err != nil {
 			return "canary analysis: " + cause(err), false
 		}
-		v.Step, v.Weight = i, step.Weight
-		d.res.Verdicts = append(d.res.Verdicts, v)
-		d.log.Info("canary verdict", "step", i, "weight", step.Weight, "class", v.Class, "score", v.Score)
+		// Too little traffic to judge is not a reason to wake a person
+		// yet: watch the step longer and judge the whole time since its
+		// pause began.
+		if v.NoData && workflow.GetVersion(ctx, "canary-extend", workflow.DefaultVersion, 1) == 1 {
+			for n := 1; v.NoData && n <= canaryExtensions; n++ {
+				d.phase(fmt.Sprintf("canary %d%%: too little traffic to judge in %s; watching %s more (%d of %d)", step.Weight, v.Window, step.Pause, n, canaryExtensions))
+				if err := workflow.Sleep(ctx, step.Pause); err != nil {
+					return "canary interrupted: " + err.Error(), false
+				}
+				if v, err = d.analyze(ctx, i, time.Duration(n+1)*step.Pause); err != nil {
+					return "canary analysis: " + cause(err), false
+				}
+			}
+		}
 		switch v.Class {
 		case activities.Pass:
 		case activities.Marginal:
@@ -177,13 +188,35 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 	return "", true
 }
 
+// canaryExtensions is how many more pauses a canary step with too little
+// traffic to judge is watched before a person is asked.
+const canaryExtensions = 3
+
+// analyze judges step i over window (0: the step's pause) and records the verdict.
+func (d *serviceDeploy) analyze(ctx workflow.Context, i int, window time.Duration) (activities.Verdict, error) {
+	step := d.in.Canary.Steps[i]
+	var v activities.Verdict
+	err := run(ctx, activities.AnalyzeName, activities.AnalyzeRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *d.in.Canary, Step: i, Window: window}, &v)
+	if err != nil {
+		return v, err
+	}
+	v.Step, v.Weight = i, step.Weight
+	d.res.Verdicts = append(d.res.Verdicts, v)
+	d.log.Info("canary verdict", "step", i, "weight", step.Weight, "class", v.Class, "score", v.Score, "noData", v.NoData)
+	return v, nil
+}
+
 // ask waits for a person to decide on a marginal verdict; no answer in time rolls back.
 func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string, bool) {
 	d.asking = true
 	d.decision = nil
 	defer func() { d.asking = false }()
 	timeout := d.in.Canary.DecisionTimeout
-	d.phase(fmt.Sprintf("canary %d%% marginal (score %.0f): waiting up to %s for a decision", v.Weight, v.Score, timeout))
+	why := fmt.Sprintf("score %.0f", v.Score)
+	if v.NoData {
+		why = fmt.Sprintf("score %.0f, too little traffic to judge in %s", v.Score, v.Window)
+	}
+	d.phase(fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
 	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return d.decision != nil })
 	switch {
 	case err != nil:

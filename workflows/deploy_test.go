@@ -53,6 +53,7 @@ func TestCanary(t *testing.T) {
 		wantErr  string
 		rollback bool
 		weights  string
+		windows  string // of the analyses, when set
 	}{
 		{name: "pass_ramps_through_every_step_then_full", verdicts: []string{"pass", "pass", "pass", "pass"}, weights: "50,100,50,100"},
 		{name: "fail_rolls_back_automatically", verdicts: []string{"pass", "fail"}, wantErr: "canary failed at 50%", rollback: true, weights: "50"},
@@ -61,6 +62,10 @@ func TestCanary(t *testing.T) {
 		{name: "marginal_rolls_back_when_a_person_says_so", verdicts: []string{"marginal"},
 			decide: &CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "latency creeping"}, wantErr: "sam chose to roll back", rollback: true},
 		{name: "marginal_without_decision_rolls_back_at_the_timeout", verdicts: []string{"marginal"}, wantErr: "nobody decided within 30m", rollback: true},
+		{name: "no_data_is_watched_longer_then_judged_over_the_whole_time", verdicts: []string{"nodata", "nodata", "pass", "pass", "pass", "pass"},
+			weights: "50,100,50,100", windows: "0s,10m0s,15m0s,0s,0s,0s"},
+		{name: "no_data_throughout_asks_a_person_and_rolls_back_at_the_timeout", verdicts: []string{"nodata", "nodata", "nodata", "nodata"},
+			wantErr: "nobody decided within 30m", rollback: true, windows: "0s,10m0s,15m0s,20m0s"},
 		{name: "failed_smoke_test_on_stage_rolls_back_and_stops", verdicts: []string{"pass", "pass"}, fail: activities.SmokeName, wantErr: "deploy auth-server to stage failed", rollback: true},
 	}
 	for _, tc := range cases {
@@ -98,6 +103,15 @@ func TestCanary(t *testing.T) {
 			}
 			if got := strings.Join(weights, ","); got != tc.weights {
 				t.Errorf("traffic weights = %s, want %s", got, tc.weights)
+			}
+			if tc.windows != "" {
+				var windows []string
+				for _, c := range h.called(activities.AnalyzeName) {
+					windows = append(windows, c.req.(activities.AnalyzeRequest).Window.String())
+				}
+				if got := strings.Join(windows, ","); got != tc.windows {
+					t.Errorf("analysis windows = %s, want %s", got, tc.windows)
+				}
 			}
 			if tc.rollback && len(h.called(activities.PromoteName)) != 0 {
 				t.Error("promoted a release that rolled back")

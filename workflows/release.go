@@ -294,8 +294,9 @@ func (r *release) deploy(ctx workflow.Context, env string) error {
 		if !ok {
 			return fmt.Errorf("deploy %s to %s: no artifact was built for it", svc.Name, env)
 		}
+		r.st.Deploying = DeployID(p.Product, r.in.Version, env, svc.Name)
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:          DeployID(p.Product, r.in.Version, env, svc.Name),
+			WorkflowID:          r.st.Deploying,
 			WaitForCancellation: true,
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				ProductKey.ValueSet(p.Product), TrainKey.ValueSet(int64(r.st.Train)),
@@ -315,8 +316,15 @@ func (r *release) deploy(ctx workflow.Context, env string) error {
 			Migrations: p.MigrationsBefore(svc.Name),
 			Deciders:   r.deciders(env),
 		}).Get(ctx, &res)
+		r.st.Deploying = ""
 		if err != nil {
-			r.st.Deploys = append(r.st.Deploys, DeployResult{Service: svc.Name, Env: env, Digest: art.Digest, Outcome: Failed, Reason: err.Error()})
+			failed := DeployResult{Service: svc.Name, Env: env, Digest: art.Digest, Outcome: Failed, Reason: err.Error()}
+			// A rolled-back deploy carries its result, verdicts and all.
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.Type() == ErrRolledBack && app.HasDetails() && app.Details(&res) == nil {
+				failed = res
+			}
+			r.st.Deploys = append(r.st.Deploys, failed)
 			return fmt.Errorf("deploy %s to %s failed, %d service(s) after it not deployed: %s", svc.Name, env, len(services)-i-1, cause(err))
 		}
 		r.st.Deploys = append(r.st.Deploys, res)

@@ -64,6 +64,12 @@ type Status struct {
 	Signoffs      []SignoffRecord  `json:"signoffs,omitempty"`
 	Refusals      []Refusal        `json:"refusals,omitempty"`
 	Exception     *WindowException `json:"exception,omitempty"`
+	// Deploying is the workflow ID of the service deploy running now, if any.
+	Deploying string `json:"deploying,omitempty"`
+	// DeployPhase is what that deploy is doing, such as a canary waiting
+	// for a decision. The release does not keep it: readers of the status
+	// fill it in from the deploy's own status (control.Releases.Status).
+	DeployPhase string `json:"deployPhase,omitempty"`
 	// Freeze is the production freeze the release waited for, if any.
 	Freeze    *activities.Freeze    `json:"freeze,omitempty"`
 	Decision  *DecisionRecord       `json:"decision,omitempty"`

@@ -74,6 +74,40 @@ func TestDeploy_process_target(t *testing.T) {
 			t.Fatalf("prod %s serves %q after v1.1.0", svc, got)
 		}
 	}
+	t.Run("canary_without_traffic_waits_for_a_person", func(t *testing.T) {
+		// Nobody uses production yet: the canary has nothing to judge. It
+		// is watched for three more pauses, then waits for a person, and
+		// the release's status says so.
+		repo.WriteCommit(t, "feat: v1.1.5", map[string]string{"CHANGELOG": "v1.1.5\n"})
+		repo.Git(t, "push", "--quiet", "origin", "main")
+		e2e.MustCLI(t, stk.Srv.Addr, "release", "start", "v1.1.5", "--config", config, "--as", "rita")
+		var out string
+		e2e.Eventually(t, 3*time.Minute, "the canary waits for a person", func() (bool, string) {
+			r := e2e.CLI(t, stk.Srv.Addr, "status", "v1.1.5", "--product", "shop")
+			out = r.Stdout
+			return strings.Contains(out, "deploying auth-server on prod: canary 20% marginal (score 0, too little traffic to judge in 16s)"), out
+		})
+		if r := e2e.CLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--service", "content-server", "--as", "rita"); r.Code != 4 {
+			t.Errorf("a decision for a service not in its canary: exit %d (%s), want 4", r.Code, r.Stderr)
+		}
+		if r := e2e.CLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--service", "auth-server", "--as", "mallory"); r.Code != 3 || !strings.Contains(r.Stderr, "mallory may not decide on this canary") {
+			t.Errorf("a decision by someone not allowed: exit %d (%s), want 3 and a refusal", r.Code, r.Stderr)
+		}
+		e2e.MustCLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--service", "auth-server", "--reason", "no traffic yet", "--as", "rita")
+		st := e2e.WaitFinished(t, stk, "v1.1.5")
+		if st.State != workflows.Failed || !strings.Contains(st.Error, "rita chose to roll back: no traffic yet") {
+			t.Fatalf("v1.1.5: %s: %q; want rolled back by rita", st.State, st.Error)
+		}
+		if got := e2e.Serving(t, stk, "prod", "auth-server"); got != "auth-server v1.1.0" {
+			t.Errorf("prod auth-server serves %q after the rollback, want v1.1.0", got)
+		}
+		e2e.SaveHistory(t, stk.Srv.Addr, workflows.DeployID("shop", "v1.1.5", "prod", "auth-server"), "service-deploy-canary-no-data")
+		dep := st.Deploys[len(st.Deploys)-1]
+		if n := len(dep.Verdicts); n != 4 || !dep.Verdicts[3].NoData || dep.Verdicts[3].Window != 16*time.Second {
+			t.Errorf("verdicts %+v: want four, the last with no data over 16s", dep.Verdicts)
+		}
+	})
+
 	// Users: without traffic a canary cannot be judged (too little data is
 	// marginal, which waits for a person), so every service gets some.
 	for _, l := range []struct{ svc, path string }{{"auth-server", "/healthz"}, {"api", "/api/products"}, {"content-server", "/"}} {

@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -420,13 +421,41 @@ type LoadGen struct {
 	failed map[string]int
 }
 
+// StartLoad sends rps requests a second to a service's prod router, as
+// users would: each on its own, so one slow answer on a loaded machine
+// does not hold the others back, each given up after ten seconds, and
+// the router's address read again after an unreachable one.
 func StartLoad(t testing.TB, s *Stack, service, path string, rps int) *LoadGen {
 	t.Helper()
-	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", "prod", service))
+	dir := filepath.Join(s.Data, "routers", "shop", "prod", service)
+	_, info, err := router.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := &LoadGen{stop: make(chan struct{}), ok: map[string]int{}, failed: map[string]int{}}
+	client := &http.Client{Timeout: 10 * time.Second}
+	var addr atomic.Value
+	addr.Store(info.Listen)
+	inflight := make(chan struct{}, 4*rps)
+	one := func() {
+		defer func() { <-inflight; l.wg.Done() }()
+		resp, err := client.Get("http://" + addr.Load().(string) + path)
+		version, bad := "unreachable", true
+		if err == nil {
+			version, bad = resp.Header.Get(router.HeaderVersion), resp.StatusCode >= 500
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		} else if _, info, err := router.Open(dir); err == nil {
+			addr.Store(info.Listen)
+		}
+		l.mu.Lock()
+		if bad {
+			l.failed[version]++
+		} else {
+			l.ok[version]++
+		}
+		l.mu.Unlock()
+	}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -438,19 +467,14 @@ func StartLoad(t testing.TB, s *Stack, service, path string, rps int) *LoadGen {
 				return
 			case <-tick.C:
 			}
-			resp, err := http.Get("http://" + info.Listen + path)
-			version, bad := "unreachable", true
-			if err == nil {
-				version, bad = resp.Header.Get(router.HeaderVersion), resp.StatusCode >= 500
-				resp.Body.Close()
+			select {
+			case inflight <- struct{}{}:
+				l.wg.Add(1)
+				go one()
+			default:
+				// As many requests as a few seconds bring are waiting
+				// already: the machine is swamped, do not pile on.
 			}
-			l.mu.Lock()
-			if bad {
-				l.failed[version]++
-			} else {
-				l.ok[version]++
-			}
-			l.mu.Unlock()
 		}
 	}()
 	return l

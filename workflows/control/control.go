@@ -120,7 +120,11 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 		if err != nil {
 			return st, fmt.Errorf("query %s: %w (is a worker running?)", id, err)
 		}
-		return st, v.Get(&st)
+		if err := v.Get(&st); err != nil {
+			return st, err
+		}
+		r.deployPhase(ctx, &st)
+		return st, nil
 	}
 	err = r.Client.GetWorkflow(ctx, id, "").Get(ctx, &st)
 	if err == nil {
@@ -134,6 +138,21 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 	}
 	st = workflows.Status{Product: product, Version: version, State: status(info.GetStatus()), Error: err.Error()}
 	return st, nil
+}
+
+// deployPhase fills in what the release's running service deploy is
+// doing, so a canary waiting for a person shows at the release. A deploy
+// that ended between the two queries leaves it empty.
+func (r Releases) deployPhase(ctx context.Context, st *workflows.Status) {
+	if st.Deploying == "" {
+		return
+	}
+	v, err := r.Client.QueryWorkflow(ctx, st.Deploying, "", workflows.QueryStatus)
+	var d workflows.DeployResult
+	if err != nil || v.Get(&d) != nil || d.Phase == "" {
+		return
+	}
+	st.DeployPhase = fmt.Sprintf("%s on %s: %s", d.Service, d.Env, d.Phase)
 }
 
 // describe finds a release's workflow or says it does not exist.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -31,8 +32,12 @@ func (r Releases) CanaryDecision(ctx context.Context, product, version, env, ser
 		err = h.Get(ctx, nil)
 	}
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &app):
 		return &RefusedError{Release: product + " " + version, Reason: app.Message()}
+	case errors.As(err, &nf):
+		return fmt.Errorf("%s %s has no deploy of %s to %s running: %w", product, version, service, env, ErrNotFound)
 	}
 	return err
 }
