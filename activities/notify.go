@@ -4,11 +4,18 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/slack-go/slack"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/signalman/signalman/internal/notify"
 )
+
+// clockSkew widens the search for an earlier post of a message: Slack
+// stamps messages by its own clock, the activity's scheduled time comes
+// from the Temporal server's, and the two may disagree.
+const clockSkew = 10 * time.Minute
 
 // Notifier posts release messages to Slack. The bot token is read from the
 // worker's environment at run time, under the name the pipeline gives.
@@ -18,6 +25,9 @@ type Notifier struct {
 }
 
 // Notify posts one message, with its buttons, in the release's thread.
+// It posts at most once across retries: the message carries a key naming
+// this activity, and a retry first looks for a message with that key, in
+// case an earlier attempt posted it but did not live to report the ts.
 func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult, error) {
 	if req.Channel == "" {
 		return NotifyResult{}, badInput("notify %s %s: no Slack channel configured", req.Product, req.Version)
@@ -30,7 +40,20 @@ func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult,
 	if n.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(n.APIURL))
 	}
-	m := notify.Message{Product: req.Product, Version: req.Version, Stage: req.Stage, Text: req.Text, ThreadTS: req.ThreadTS}
+	info := activity.GetInfo(ctx)
+	m := notify.Message{
+		Product: req.Product, Version: req.Version, Stage: req.Stage, Text: req.Text, ThreadTS: req.ThreadTS,
+		// IDs only: the key is visible to everyone in the channel.
+		Key: info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID + "/" + info.ActivityID,
+		// A first attempt cannot have posted before.
+		Recheck: info.Attempt > 1,
+	}
+	if !info.ScheduledTime.IsZero() {
+		// ScheduledTime is when the first attempt was scheduled (the
+		// server takes it from the ActivityTaskScheduled event, not from
+		// this attempt's retry), so no attempt posted before it.
+		m.Since = info.ScheduledTime.Add(-clockSkew)
+	}
 	for _, b := range req.Buttons {
 		m.Buttons = append(m.Buttons, notify.Button{Action: b.Action, Label: b.Label, Value: b.Value, Style: b.Style})
 	}

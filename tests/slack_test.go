@@ -19,9 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
 	"github.com/signalman/signalman/internal/github/githubtest"
+	"github.com/signalman/signalman/internal/notify/notifytest"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 )
@@ -31,36 +30,10 @@ const (
 	slackToken  = "xoxb-e2e-bot-token-77aa"
 )
 
-// slackRecorder keeps what the worker posted to the slacktest server and
-// what came back to the interactions' response_url.
-type slackRecorder struct {
-	mu      sync.Mutex
-	posts   []url.Values
-	replies []string
-}
-
-func (r *slackRecorder) buttons(t *testing.T) []string {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var values []string
-	for _, p := range r.posts {
-		var blocks []struct {
-			Type     string `json:"type"`
-			Elements []struct {
-				Value string `json:"value"`
-			} `json:"elements"`
-		}
-		json.Unmarshal([]byte(p.Get("blocks")), &blocks)
-		for _, b := range blocks {
-			for _, e := range b.Elements {
-				if e.Value != "" {
-					values = append(values, e.Value)
-				}
-			}
-		}
-	}
-	return values
+// replies keeps what came back to the interactions' response_url.
+type replies struct {
+	mu     sync.Mutex
+	bodies []string
 }
 
 // press builds Slack's signed interaction request for a button press.
@@ -104,8 +77,11 @@ const (
 )
 
 // TestSlackApprovals runs a release whose QA and SRE gates are approved
-// from Slack: the worker posts the gate with a button to slack-go's test
-// server, and signed button presses reach the worker's endpoint. Forged
+// from Slack: the worker posts the gate with a button to a STATEFUL FAKE
+// of the Slack Web API (notifytest; Slack itself cannot run here), and
+// signed button presses reach the worker's endpoint. The fake loses its
+// reply to the release's first post, which must still appear exactly
+// once: the Notify activity's retry finds it by its key. Forged
 // and replayed requests are refused and change nothing; the person who
 // triggered the release is refused as on the CLI. The repository is also
 // "on GitHub": a STATEFUL FAKE of the GitHub endpoints Signalman uses
@@ -116,23 +92,15 @@ const (
 // GitHub token and a registry password throughout: none may appear in any
 // workflow history or in the worker's logs.
 func TestSlackApprovals(t *testing.T) {
-	rec := &slackRecorder{}
-	sts := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			rec.mu.Lock()
-			rec.posts = append(rec.posts, r.Form)
-			n := len(rec.posts)
-			rec.mu.Unlock()
-			fmt.Fprintf(w, `{"ok":true,"channel":"C0REL","ts":"1700000000.%06d"}`, n)
-		})
-	})
-	sts.Start()
-	defer sts.Stop()
+	fake := notifytest.New(t)
+	// Slack stores the release's first message but the worker never hears
+	// back: the Notify activity's retry must find it, not post it again.
+	fake.LoseReplies(1)
+	rec := &replies{}
 	respond := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		rec.mu.Lock()
-		rec.replies = append(rec.replies, string(b))
+		rec.bodies = append(rec.bodies, string(b))
 		rec.mu.Unlock()
 	}))
 	defer respond.Close()
@@ -178,7 +146,7 @@ notifications:
 
 	stk := e2e.NewStack(t)
 	metrics := e2e.FreePort(t)
-	stk.WorkerArgs = []string{"--metrics", metrics, "--slack-api", sts.GetAPIURL()}
+	stk.WorkerArgs = []string{"--metrics", metrics, "--slack-api", fake.URL()}
 	stk.WorkerEnv = []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_SIGNING_SECRET=" + slackSecret,
 		"SHOP_GITHUB_TOKEN=" + githubToken, "DOCKER_CONFIG=" + dockerConfig}
 	if err := os.WriteFile(filepath.Join(dockerConfig, "config.json"),
@@ -192,12 +160,12 @@ notifications:
 	e2e.WaitForStage(t, stk.Srv.Addr, "v1.8.0", workflows.StageQASignoff, 3*time.Minute)
 	var qa string
 	e2e.Eventually(t, 30*time.Second, "QA button posted", func() (bool, string) {
-		for _, v := range rec.buttons(t) {
+		for _, v := range fake.Buttons() {
 			if strings.Contains(v, `"env":"stage"`) {
 				qa = v
 			}
 		}
-		return qa != "", fmt.Sprint(rec.buttons(t))
+		return qa != "", fmt.Sprint(fake.Buttons())
 	})
 
 	// Forged (another secret) and replayed (ten minutes old) presses.
@@ -220,12 +188,12 @@ notifications:
 	e2e.Eventually(t, 10*time.Second, "refusal shown to alice", func() (bool, string) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		for _, r := range rec.replies {
+		for _, r := range rec.bodies {
 			if strings.Contains(r, "alice triggered this release") && strings.Contains(r, "ephemeral") {
 				return true, ""
 			}
 		}
-		return false, fmt.Sprint(rec.replies)
+		return false, fmt.Sprint(rec.bodies)
 	})
 
 	body, h = press("U0QUINN", qa, respond.URL, slackSecret, time.Now())
@@ -235,12 +203,12 @@ notifications:
 	e2e.WaitForStage(t, stk.Srv.Addr, "v1.8.0", workflows.StageApproval, time.Minute)
 	var sre string
 	e2e.Eventually(t, 30*time.Second, "SRE button posted", func() (bool, string) {
-		for _, v := range rec.buttons(t) {
+		for _, v := range fake.Buttons() {
 			if strings.Contains(v, `"env":"prod"`) {
 				sre = v
 			}
 		}
-		return sre != "", fmt.Sprint(rec.buttons(t))
+		return sre != "", fmt.Sprint(fake.Buttons())
 	})
 	body, h = press("U0SAM", sre, respond.URL, slackSecret, time.Now())
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
@@ -253,11 +221,22 @@ notifications:
 	if len(st.Signoffs) != 2 || st.Signoffs[0].Via != "slack" || st.Signoffs[0].Person != "quinn" || st.Signoffs[1].Person != "sam" {
 		t.Errorf("signoffs = %+v, want quinn then sam, via Slack", st.Signoffs)
 	}
-	rec.mu.Lock()
-	threaded := len(rec.posts) >= 3 && rec.posts[0].Get("thread_ts") == "" && rec.posts[1].Get("thread_ts") != ""
-	rec.mu.Unlock()
+	posts := fake.Messages()
+	threaded := len(posts) >= 3 && posts[0].ThreadTS == "" && posts[1].ThreadTS == posts[0].TS
 	if !threaded {
 		t.Error("later messages are not threaded under the release's first one")
+	}
+	if n := fake.Count("v1.8.0 waits for qa"); n != 1 {
+		t.Errorf("the release's first message, whose reply Slack lost, was posted %d times, want once", n)
+	}
+	keys := map[string]int{}
+	for _, p := range posts {
+		keys[p.Key()]++
+	}
+	for k, n := range keys {
+		if k == "" || n != 1 {
+			t.Errorf("%d messages carry key %q, want each message to carry its own", n, k)
+		}
 	}
 	if st.Stages[e2e.StageIndex(workflows.StageTest)].State != workflows.Done || !strings.Contains(st.Stages[e2e.StageIndex(workflows.StageTest)].Detail, "CI checks of "+fix[:7]+" passed") {
 		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.Stages[e2e.StageIndex(workflows.StageTest)])

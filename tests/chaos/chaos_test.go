@@ -4,19 +4,17 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/slack-go/slack/slacktest"
 
 	"github.com/signalman/signalman/internal/git/gittest"
+	"github.com/signalman/signalman/internal/notify/notifytest"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 )
@@ -51,24 +49,6 @@ func (f fault) String() string {
 	return what + " at " + f.stage
 }
 
-// slackCounter counts the messages posted to the slacktest server by text.
-type slackCounter struct {
-	mu    sync.Mutex
-	texts []string
-}
-
-func (c *slackCounter) count(substr string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, s := range c.texts {
-		if strings.Contains(s, substr) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestChaos releases the example product again and again while the
 // worker is killed with SIGKILL and the Temporal server is restarted at
 // random stages: mid-build, mid-sign, mid-deploy, at the gates and
@@ -86,19 +66,7 @@ func TestChaos(t *testing.T) {
 	t.Logf("chaos seed %d (rerun with -chaos.seed %d)", seed, seed)
 	rnd := rand.New(rand.NewPCG(seed, seed>>1))
 
-	posted := &slackCounter{}
-	sts := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			posted.mu.Lock()
-			posted.texts = append(posted.texts, r.Form.Get("text")+" "+r.Form.Get("blocks"))
-			n := len(posted.texts)
-			posted.mu.Unlock()
-			fmt.Fprintf(w, `{"ok":true,"channel":"C0REL","ts":"1700000000.%06d"}`, n)
-		})
-	})
-	sts.Start()
-	defer sts.Stop()
+	posted := notifytest.New(t)
 
 	repo, remote, _ := e2e.ExampleRepo(t, nil)
 	cfg := e2e.WritePipeline(t, fmt.Sprintf(`product: shop
@@ -135,7 +103,7 @@ notifications:
 `, remote))
 
 	stk := e2e.NewStack(t)
-	stk.WorkerArgs = []string{"--slack-api", sts.GetAPIURL()}
+	stk.WorkerArgs = []string{"--slack-api", posted.URL()}
 	stk.WorkerEnv = []string{"SLACK_BOT_TOKEN=xoxb-chaos-bot-token"}
 	worker := e2e.StartWorker(t, stk)
 	addr := stk.Srv.Addr
@@ -234,7 +202,7 @@ notifications:
 
 // checkOnce checks that each side effect of a finished release happened
 // exactly once.
-func checkOnce(t *testing.T, s *e2e.Stack, repo *gittest.Repo, posted *slackCounter, st workflows.Status, sha string) {
+func checkOnce(t *testing.T, s *e2e.Stack, repo *gittest.Repo, posted *notifytest.Server, st workflows.Status, sha string) {
 	t.Helper()
 	v := st.Version
 	// One tag, on the release's commit.
@@ -276,7 +244,7 @@ func checkOnce(t *testing.T, s *e2e.Stack, repo *gittest.Repo, posted *slackCoun
 		t.Errorf("%s: signoffs %+v, want quinn's and sam's, once each", v, st.Signoffs)
 	}
 	for _, msg := range []string{v + " waits for qa", v + " waits for sre", v + " is in production"} {
-		if n := posted.count(msg); n != 1 {
+		if n := posted.Count(msg); n != 1 {
 			t.Errorf("%s: Slack message %q posted %d times, want once", v, msg, n)
 		}
 	}
