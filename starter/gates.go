@@ -112,9 +112,9 @@ decision within the canary's decision_timeout, it rolls back.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cont bool
 			switch args[1] {
-			case "continue":
+			case workflows.CanaryContinue:
 				cont = true
-			case "rollback":
+			case workflows.CanaryRollback:
 			default:
 				return usage("canary: decision %q: want continue or rollback", args[1])
 			}

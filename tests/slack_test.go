@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,15 +37,20 @@ type replies struct {
 	bodies []string
 }
 
-// press builds Slack's signed interaction request for a button press.
+// press builds Slack's signed interaction request for a press of a signoff button.
 func press(user, value, responseURL, secret string, at time.Time) (body string, header http.Header) {
+	return pressAction(user, "signoff", value, responseURL, secret, at)
+}
+
+// pressAction builds Slack's signed interaction request for a button press.
+func pressAction(user, action, value, responseURL, secret string, at time.Time) (body string, header http.Header) {
 	p, _ := json.Marshal(map[string]any{
 		"type":         "block_actions",
 		"user":         map[string]any{"id": user},
 		"channel":      map[string]any{"id": "C0REL"},
 		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C0REL"},
 		"response_url": responseURL,
-		"actions":      []map[string]any{{"type": "button", "block_id": "actions", "action_id": "signoff", "value": value}},
+		"actions":      []map[string]any{{"type": "button", "block_id": "actions", "action_id": action, "value": value}},
 	})
 	body = url.Values{"payload": {string(p)}}.Encode()
 	stamp := strconv.FormatInt(at.Unix(), 10)
@@ -133,6 +139,8 @@ environments:
     signoffs: [{role: qa}]
   prod:
     signoffs: [{role: sre}]
+    canary:
+      steps: [{weight: 50, pause: 1s}]
 approvers:
   qa: [quinn, alice]
   sre: [sam]
@@ -254,5 +262,52 @@ notifications:
 		if strings.Contains(worker.Logs.String(), secret) {
 			t.Errorf("a secret (%s...) appears in the worker's logs", secret[:6])
 		}
+	}
+
+	// v1.9.0 goes through a canary nobody uses: too little traffic even
+	// after watching it longer, so it asks its deciders in the release's
+	// thread. quinn (QA only) may not decide; sam's Continue lets it on.
+	next := repo.WriteCommit(t, "feat: v1.9.0", map[string]string{"services/api/CHANGE": "v1.9.0\n"})
+	repo.Git(t, "push", "--quiet", "origin", "main")
+	gh.SetCheckRun(next, "ci/build", "completed", "success")
+	addr := stk.Srv.Addr
+	e2e.MustCLI(t, addr, "release", "start", "v1.9.0", "--config", cfg, "--as", "alice")
+	e2e.WaitForStage(t, addr, "v1.9.0", workflows.StageQASignoff, 3*time.Minute)
+	e2e.MustCLI(t, addr, "signoff", "v1.9.0", "--product", "shop", "--verdict", "green", "--as", "quinn")
+	e2e.WaitForStage(t, addr, "v1.9.0", workflows.StageApproval, time.Minute)
+	e2e.MustCLI(t, addr, "approve", "v1.9.0", "--product", "shop", "--as", "sam")
+	var cont string
+	e2e.Eventually(t, 2*time.Minute, "canary question posted", func() (bool, string) {
+		for _, v := range fake.Buttons() {
+			if strings.Contains(v, `"version":"v1.9.0"`) && strings.Contains(v, `"canary":"continue"`) {
+				cont = v
+			}
+		}
+		return cont != "", fmt.Sprint(fake.Buttons())
+	})
+	replied := func(what, substr string) {
+		t.Helper()
+		e2e.Eventually(t, 10*time.Second, what, func() (bool, string) {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			return slices.ContainsFunc(rec.bodies, func(b string) bool { return strings.Contains(b, substr) }), fmt.Sprint(rec.bodies)
+		})
+	}
+	body, h = pressAction("U0QUINN", workflows.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
+	if code := send(t, endpoint, body, h); code != http.StatusOK {
+		t.Fatalf("press by quinn: status %d", code)
+	}
+	replied("refusal shown to quinn", "quinn may not decide on this canary")
+	body, h = pressAction("U0SAM", workflows.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
+	if code := send(t, endpoint, body, h); code != http.StatusOK {
+		t.Fatalf("press by sam: status %d", code)
+	}
+	replied("sam's decision shown", "continue, decided by sam")
+	st = e2e.WaitFinished(t, stk, "v1.9.0")
+	if st.State != workflows.Succeeded {
+		t.Fatalf("v1.9.0 %s: %s", st.State, st.Error)
+	}
+	if n := fake.Count("the canary of api on prod at 50% is marginal (score 0, too little traffic to judge in 4s)"); n != 1 {
+		t.Errorf("the canary question was posted %d times, want once", n)
 	}
 }

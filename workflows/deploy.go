@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -27,6 +28,15 @@ type DeployInput struct {
 	Migrations []config.Migration  `json:"migrations,omitempty"`
 	// Deciders may continue or roll back a marginal canary.
 	Deciders []string `json:"deciders,omitempty"`
+	// Slack is where to ask them, when the release posts to Slack.
+	Slack *DeploySlack `json:"slack,omitempty"`
+}
+
+// DeploySlack is the release's Slack thread, for a deploy's questions.
+type DeploySlack struct {
+	Channel  string `json:"channel"`
+	TokenEnv string `json:"tokenEnv"`
+	ThreadTS string `json:"threadTS,omitempty"`
 }
 
 // Deploy outcomes.
@@ -217,6 +227,9 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 		why = fmt.Sprintf("score %.0f, too little traffic to judge in %s", v.Score, v.Window)
 	}
 	d.phase(fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
+	if s := d.in.Slack; s != nil && workflow.GetVersion(ctx, "canary-ask-slack", workflow.DefaultVersion, 1) == 1 {
+		d.askSlack(ctx, s, v, why, timeout)
+	}
 	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return d.decision != nil })
 	switch {
 	case err != nil:
@@ -227,6 +240,26 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 		return fmt.Sprintf("canary marginal at %d%% (score %.0f); %s chose to roll back: %s", v.Weight, v.Score, d.decision.Person, d.decision.Reason), false
 	}
 	return "", true
+}
+
+// askSlack posts the question in the release's thread, with a button for
+// each answer. A message that cannot be posted is logged: the decision can
+// still come from the CLI or the Temporal UI.
+func (d *serviceDeploy) askSlack(ctx workflow.Context, s *DeploySlack, v activities.Verdict, why string, timeout time.Duration) {
+	button := func(answer, label, style string) activities.NotifyButton {
+		value, _ := json.Marshal(GateButton{Product: d.in.Product, Version: d.in.Version, Env: d.in.Env, Service: d.in.Service.Name, Canary: answer})
+		return activities.NotifyButton{Action: CanaryDecision, Label: label, Value: string(value), Style: style}
+	}
+	text := fmt.Sprintf("%s %s: the canary of %s on %s at %d%% is marginal (%s). Continue or roll back? With no decision in %s it rolls back. %s",
+		d.in.Product, d.in.Version, d.in.Service.Name, d.in.Env, v.Weight, why, timeout, v.Detail)
+	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+		Product: d.in.Product, Version: d.in.Version, Channel: s.Channel, TokenEnv: s.TokenEnv,
+		Stage: "canary", Text: text, ThreadTS: s.ThreadTS,
+		Buttons: []activities.NotifyButton{button(CanaryContinue, "Continue", "primary"), button(CanaryRollback, "Roll back", "danger")},
+	}, nil)
+	if err != nil {
+		d.log.Warn("canary question not posted to Slack", "error", err)
+	}
 }
 
 func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,5 +118,55 @@ func TestCanary(t *testing.T) {
 				t.Error("promoted a release that rolled back")
 			}
 		})
+	}
+}
+
+// A canary waiting for a person asks in the release's Slack thread, with a
+// button for each answer that names the release, service and decision.
+func TestCanary_marginal_asks_in_Slack(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.verdicts = []string{"marginal"}
+	h.at(6*time.Minute, func() {
+		err := h.env.UpdateWorkflowByID(DeployID("shop", "v1.101.0", config.Prod, "auth-server"), CanaryDecision, "", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("canary decision refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
+		}, CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "errors creeping"})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, func(p *config.Pipeline) {
+		withCanary(p)
+		p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+	}))
+	st, _ := h.result()
+	if !strings.Contains(st.Error, "sam chose to roll back") {
+		t.Fatalf("release error %q, want sam's rollback", st.Error)
+	}
+	var asked []activities.NotifyRequest
+	for _, c := range h.called(activities.NotifyName) {
+		if r := c.req.(activities.NotifyRequest); r.Stage == "canary" {
+			asked = append(asked, r)
+		}
+	}
+	if len(asked) != 1 {
+		t.Fatalf("%d canary questions posted, want 1", len(asked))
+	}
+	q := asked[0]
+	if !strings.Contains(q.Text, "canary of auth-server on prod at 10% is marginal (score 80)") || q.Channel != "#releases" {
+		t.Errorf("question %q in %s", q.Text, q.Channel)
+	}
+	var answers []string
+	for _, b := range q.Buttons {
+		var g GateButton
+		if err := json.Unmarshal([]byte(b.Value), &g); err != nil {
+			t.Fatal(err)
+		}
+		if b.Action != CanaryDecision || g.Product != "shop" || g.Version != "v1.101.0" || g.Env != config.Prod || g.Service != "auth-server" {
+			t.Errorf("button %+v carries %+v", b, g)
+		}
+		answers = append(answers, g.Canary)
+	}
+	if got := strings.Join(answers, ","); got != "continue,rollback" {
+		t.Errorf("buttons answer %s, want continue,rollback", got)
 	}
 }

@@ -315,6 +315,7 @@ func (r *release) deploy(ctx workflow.Context, env string) error {
 			Artifact:   art,
 			Migrations: p.MigrationsBefore(svc.Name),
 			Deciders:   r.deciders(env),
+			Slack:      r.deploySlack(),
 		}).Get(ctx, &res)
 		r.st.Deploying = ""
 		if err != nil {
@@ -412,13 +413,32 @@ func (r *release) post(ctx workflow.Context, stage, text string, buttons []activ
 	return nil
 }
 
-// GateButton is the value a Slack approval button carries.
+// deploySlack is the release's Slack thread for its deploys' questions.
+func (r *release) deploySlack() *DeploySlack {
+	s := r.in.Pipeline.Notifications.Slack
+	if s == nil {
+		return nil
+	}
+	return &DeploySlack{Channel: s.Channel, TokenEnv: s.TokenEnv, ThreadTS: r.thread}
+}
+
+// GateButton is the value a Slack button carries: a signoff's verdict, or
+// a service's canary decision.
 type GateButton struct {
 	Product string `json:"product"`
 	Version string `json:"version"`
 	Env     string `json:"env"`
-	Verdict string `json:"verdict"`
+	Verdict string `json:"verdict,omitempty"`
+	Service string `json:"service,omitempty"`
+	// Canary is CanaryContinue or CanaryRollback on a canary question.
+	Canary string `json:"canary,omitempty"`
 }
+
+// Answers to a canary question.
+const (
+	CanaryContinue = "continue"
+	CanaryRollback = "rollback"
+)
 
 // artifact returns the image built for a service.
 func (r *release) artifact(service string) (activities.Artifact, bool) {

@@ -14,10 +14,11 @@ import (
 	"github.com/signalman/signalman/workflows/control"
 )
 
-// slackInteractions answers Slack's approval buttons: the request's
-// signature and age are checked, the Slack user is mapped to an approver by
-// the release's own pipeline, and the signoff goes through the same update
-// as the CLI's, so Slack refuses exactly what the CLI refuses.
+// slackInteractions answers Slack's buttons, signoffs and canary
+// decisions: the request's signature and age are checked, the Slack user is
+// mapped to an approver by the release's own pipeline, and the answer goes
+// through the same update as the CLI's, so Slack refuses exactly what the
+// CLI refuses.
 func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Handler {
 	rs := control.Releases{Client: c}
 	gate := func(value string) (workflows.GateButton, error) {
@@ -49,6 +50,18 @@ func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Ha
 			g, err := gate(a.Value)
 			if err != nil {
 				return "", err
+			}
+			if a.Name == workflows.CanaryDecision {
+				if g.Canary != workflows.CanaryContinue && g.Canary != workflows.CanaryRollback {
+					return "", fmt.Errorf("unreadable button: canary decision %q", g.Canary)
+				}
+				err := rs.CanaryDecision(ctx, g.Product, g.Version, g.Env, g.Service, workflows.CanaryDecisionRequest{
+					Person: a.Person, Continue: g.Canary == workflows.CanaryContinue, Reason: "decided in Slack",
+				})
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%s %s: canary of %s on %s: %s, decided by %s", g.Product, g.Version, g.Service, g.Env, g.Canary, a.Person), nil
 			}
 			_, err = rs.Send(ctx, g.Product, g.Version, workflows.Signoff, workflows.SignoffRequest{
 				Env: g.Env, Person: a.Person, Verdict: g.Verdict, Via: "slack",
