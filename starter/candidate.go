@@ -78,21 +78,18 @@ func (c *cli) scheduleCmd() *cobra.Command {
 			if err != nil {
 				return usage("%v", err)
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			created, err := rs.ScheduleCandidate(cmd.Context(), control.CandidateSchedule{Pipeline: *p, Hour: h, Minute: m, TimeZone: tz, Days: d, Cutoff: cutoff})
-			if err != nil {
-				return err
-			}
-			verb := "updated"
-			if created {
-				verb = "created"
-			}
-			fmt.Printf("schedule %s %s: a candidate of %s at %02d:%02d %s on %s\n", control.ScheduleID(p.Product), verb, p.Product, h, m, tz, days)
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				created, err := rs.ScheduleCandidate(cmd.Context(), control.CandidateSchedule{Pipeline: *p, Hour: h, Minute: m, TimeZone: tz, Days: d, Cutoff: cutoff})
+				if err != nil {
+					return err
+				}
+				verb := "updated"
+				if created {
+					verb = "created"
+				}
+				fmt.Printf("schedule %s %s: a candidate of %s at %02d:%02d %s on %s\n", control.ScheduleID(p.Product), verb, p.Product, h, m, tz, days)
+				return nil
+			})
 		},
 	}
 	candidate.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")
@@ -106,28 +103,25 @@ func (c *cli) scheduleCmd() *cobra.Command {
 		Short: "Show the candidate schedule, its next runs and what recent candidates did",
 		Args:  exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			info, err := rs.Schedule(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(info)
-			}
-			fmt.Printf("%s: %s (%s)", info.ID, info.Spec, info.TimeZone)
-			if info.Paused {
-				fmt.Print(", paused")
-			}
-			fmt.Println()
-			if len(info.Next) > 0 {
-				fmt.Printf("next: %s\n", info.Next[0].Local().Format("Mon 2006-01-02 15:04 MST"))
-			}
-			printCandidates(info.Recent)
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				info, err := rs.Schedule(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(info)
+				}
+				fmt.Printf("%s: %s (%s)", info.ID, info.Spec, info.TimeZone)
+				if info.Paused {
+					fmt.Print(", paused")
+				}
+				fmt.Println()
+				if len(info.Next) > 0 {
+					fmt.Printf("next: %s\n", info.Next[0].Local().Format("Mon 2006-01-02 15:04 MST"))
+				}
+				printCandidates(info.Recent)
+				return nil
+			})
 		},
 	}
 	trigger := &cobra.Command{
@@ -135,16 +129,13 @@ func (c *cli) scheduleCmd() *cobra.Command {
 		Short: "Run the candidate schedule now",
 		Args:  exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := rs.TriggerCandidate(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Printf("candidate schedule of %s triggered; see `signalman schedule show %s`\n", args[0], args[0])
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				if err := rs.TriggerCandidate(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Printf("candidate schedule of %s triggered; see `signalman schedule show %s`\n", args[0], args[0])
+				return nil
+			})
 		},
 	}
 	remove := &cobra.Command{
@@ -152,16 +143,13 @@ func (c *cli) scheduleCmd() *cobra.Command {
 		Short: "Delete the candidate schedule (trains already started go on)",
 		Args:  exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := rs.DeleteSchedule(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Printf("candidate schedule of %s deleted\n", args[0])
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				if err := rs.DeleteSchedule(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Printf("candidate schedule of %s deleted\n", args[0])
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(candidate, show, trigger, remove)
@@ -187,24 +175,21 @@ func (c *cli) candidateCmd() *cobra.Command {
 			if strings.TrimSpace(c.person) == "" {
 				return usage("who manages the candidate? give --as NAME")
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := rs.RunCandidate(cmd.Context(), workflows.CandidateInput{Pipeline: *p, TriggeredBy: c.person, Cutoff: cutoff})
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(res)
-			}
-			if res.Skipped != "" {
-				fmt.Printf("no candidate: %s\n", res.Skipped)
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				res, err := rs.RunCandidate(cmd.Context(), workflows.CandidateInput{Pipeline: *p, TriggeredBy: c.person, Cutoff: cutoff})
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(res)
+				}
+				if res.Skipped != "" {
+					fmt.Printf("no candidate: %s\n", res.Skipped)
+					return nil
+				}
+				fmt.Printf("train %d of %s started from %s (%d new commits), release manager %s\n", res.Train, res.Product, short(res.Head), res.NewCommits, res.Manager)
 				return nil
-			}
-			fmt.Printf("train %d of %s started from %s (%d new commits), release manager %s\n", res.Train, res.Product, short(res.Head), res.NewCommits, res.Manager)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")

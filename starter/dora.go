@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signalman/signalman/internal/dora"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 const doraHelp = `Compute a product's four DORA metrics from its release history in Temporal.
@@ -56,19 +57,16 @@ func (c *cli) doraCmd() *cobra.Command {
 			} else if product, err = c.productOf(); err != nil {
 				return err
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			rep, err := rs.DORA(cmd.Context(), product, window)
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(rep)
-			}
-			return printDORA(os.Stdout, rep)
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				rep, err := rs.DORA(cmd.Context(), product, window)
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(rep)
+				}
+				return printDORA(os.Stdout, rep)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "30d", "window: days (30d), hours (12h) or a Go duration (90m)")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 func (c *cli) freezeCmd() *cobra.Command {
@@ -33,23 +34,20 @@ func (c *cli) freezeCmd() *cobra.Command {
 					return usage("%s describes product %q, not %q", file, p.Product, args[0])
 				}
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			if show {
-				st, err := rs.FreezeStatus(cmd.Context(), args[0])
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				if show {
+					st, err := rs.FreezeStatus(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					return c.printFreeze(st)
+				}
+				st, err := rs.Freeze(cmd.Context(), *p, workflows.FreezeRequest{By: c.person, Reason: reason})
 				if err != nil {
 					return err
 				}
 				return c.printFreeze(st)
-			}
-			st, err := rs.Freeze(cmd.Context(), *p, workflows.FreezeRequest{By: c.person, Reason: reason})
-			if err != nil {
-				return err
-			}
-			return c.printFreeze(st)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file (who may freeze, where to announce it)")
@@ -65,16 +63,13 @@ func (c *cli) unfreezeCmd() *cobra.Command {
 		Example: `  signalman unfreeze shop --as sam`,
 		Args:    exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := rs.Unfreeze(cmd.Context(), args[0], workflows.FreezeRequest{By: c.person})
-			if err != nil {
-				return err
-			}
-			return c.printFreeze(st)
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				st, err := rs.Unfreeze(cmd.Context(), args[0], workflows.FreezeRequest{By: c.person})
+				if err != nil {
+					return err
+				}
+				return c.printFreeze(st)
+			})
 		},
 	}
 }

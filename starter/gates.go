@@ -8,24 +8,22 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 // send delivers a gate message to a release and prints the outcome.
 func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req any, outcome string) error {
-	rs, product, v, done, err := c.release(cmd, versionArgument)
-	if err != nil {
-		return err
-	}
-	defer done()
-	st, err := rs.Send(cmd.Context(), product, v, name, req)
-	if err != nil {
-		return err
-	}
-	if c.output == "json" {
-		return printJSON(st)
-	}
-	fmt.Printf("%s %s: %s (release now %s at %s)\n", product, v, outcome, st.State, st.Stage)
-	return nil
+	return c.withRelease(cmd, versionArgument, func(rs control.Releases, product, v string) error {
+		st, err := rs.Send(cmd.Context(), product, v, name, req)
+		if err != nil {
+			return err
+		}
+		if c.output == "json" {
+			return printJSON(st)
+		}
+		fmt.Printf("%s %s: %s (release now %s at %s)\n", product, v, outcome, st.State, st.Stage)
+		return nil
+	})
 }
 
 func (c *cli) signoffCmd() *cobra.Command {
@@ -121,17 +119,14 @@ decision within the canary's decision_timeout, it rolls back.`,
 			if service == "" {
 				return usage("canary: --service is required: the service whose canary waits")
 			}
-			rs, product, v, done, err := c.release(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			req := workflows.CanaryDecisionRequest{Person: c.person, Continue: cont, Reason: reason}
-			if err := rs.CanaryDecision(cmd.Context(), product, v, env, service, req); err != nil {
-				return err
-			}
-			fmt.Printf("%s %s: canary of %s on %s: %s by %s recorded\n", product, v, service, env, args[1], c.person)
-			return nil
+			return c.withRelease(cmd, args[0], func(rs control.Releases, product, v string) error {
+				req := workflows.CanaryDecisionRequest{Person: c.person, Continue: cont, Reason: reason}
+				if err := rs.CanaryDecision(cmd.Context(), product, v, env, service, req); err != nil {
+					return err
+				}
+				fmt.Printf("%s %s: canary of %s on %s: %s by %s recorded\n", product, v, service, env, args[1], c.person)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", config.Prod, "environment")

@@ -120,27 +120,32 @@ func defaultPerson() string {
 	return os.Getenv("USER")
 }
 
-// releases connects to Temporal.
-func (c *cli) releases(ctx context.Context) (control.Releases, func(), error) {
+// withReleases connects to Temporal, runs fn and closes the connection.
+func (c *cli) withReleases(cmd *cobra.Command, fn func(rs control.Releases) error) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cl, err := c.conn.Dial(ctx, logger)
+	cl, err := c.conn.Dial(cmd.Context(), logger)
 	if err != nil {
-		return control.Releases{}, nil, err
+		return err
 	}
-	return control.Releases{Client: cl}, cl.Close, nil
+	defer cl.Close()
+	return fn(control.Releases{Client: cl})
 }
 
-// release resolves the product and the VERSION argument and connects: what
-// every command about one release starts with.
-func (c *cli) release(cmd *cobra.Command, versionArgument string) (rs control.Releases, product, version string, done func(), err error) {
-	if product, err = c.productOf(); err != nil {
-		return
+// withRelease resolves the product and the VERSION argument, then connects
+// and runs fn: what every command about one release starts with. A bad
+// product or version is a usage error before any connection attempt.
+func (c *cli) withRelease(cmd *cobra.Command, versionArgument string, fn func(rs control.Releases, product, version string) error) error {
+	product, err := c.productOf()
+	if err != nil {
+		return err
 	}
-	if version, err = versionArg(versionArgument); err != nil {
-		return
+	version, err := versionArg(versionArgument)
+	if err != nil {
+		return err
 	}
-	rs, done, err = c.releases(cmd.Context())
-	return
+	return c.withReleases(cmd, func(rs control.Releases) error {
+		return fn(rs, product, version)
+	})
 }
 
 // isCobraUsage reports whether err is cobra's own complaint about the

@@ -11,6 +11,7 @@ import (
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/version"
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 func (c *cli) releaseCmd() *cobra.Command {
@@ -51,26 +52,23 @@ func (c *cli) releaseCmd() *cobra.Command {
 				}
 				in.ETA = t
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			runID, existing, err := rs.Start(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			id := workflows.ReleaseID(p.Product, in.Version)
-			if existing {
-				fmt.Printf("%s is already running (workflow %s, run %s)\n", in.Version, id, runID)
-			} else {
-				fmt.Printf("started %s %s (workflow %s, run %s)\n", p.Product, in.Version, id, runID)
-			}
-			if !wait {
-				fmt.Printf("follow it with: signalman watch %s --product %s\n", in.Version, p.Product)
-				return nil
-			}
-			return c.watch(cmd.Context(), rs, p.Product, in.Version)
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				runID, existing, err := rs.Start(cmd.Context(), in)
+				if err != nil {
+					return err
+				}
+				id := workflows.ReleaseID(p.Product, in.Version)
+				if existing {
+					fmt.Printf("%s is already running (workflow %s, run %s)\n", in.Version, id, runID)
+				} else {
+					fmt.Printf("started %s %s (workflow %s, run %s)\n", p.Product, in.Version, id, runID)
+				}
+				if !wait {
+					fmt.Printf("follow it with: signalman watch %s --product %s\n", in.Version, p.Product)
+					return nil
+				}
+				return c.watch(cmd.Context(), rs, p.Product, in.Version)
+			})
 		},
 	}
 	start.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 func (c *cli) rollbackCmd() *cobra.Command {
@@ -42,23 +43,20 @@ func (c *cli) rollbackCmd() *cobra.Command {
 					return err
 				}
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := rs.Rollback(cmd.Context(), workflows.RollbackInput{Pipeline: *p, Env: env, Service: service, To: to, By: c.person, Reason: reason})
-			if err != nil {
-				return exitCode{exitFailed, err}
-			}
-			if c.output == "json" {
-				return printJSON(res)
-			}
-			fmt.Printf("%s on %s rolled back from %s to %s:\n", p.Product, env, res.From, res.To)
-			for _, s := range res.Services {
-				fmt.Printf("  %s %s (%s)\n", s.Service, s.Digest, s.Outcome)
-			}
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				res, err := rs.Rollback(cmd.Context(), workflows.RollbackInput{Pipeline: *p, Env: env, Service: service, To: to, By: c.person, Reason: reason})
+				if err != nil {
+					return exitCode{exitFailed, err}
+				}
+				if c.output == "json" {
+					return printJSON(res)
+				}
+				fmt.Printf("%s on %s rolled back from %s to %s:\n", p.Product, env, res.From, res.To)
+				for _, s := range res.Services {
+					fmt.Printf("  %s %s (%s)\n", s.Service, s.Digest, s.Outcome)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 func (c *cli) setupCmd() *cobra.Command {
@@ -17,12 +18,9 @@ func (c *cli) setupCmd() *cobra.Command {
 		Short: "Register Signalman's search attributes in the namespace (once per real cluster)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			return registerSearchAttributes(cmd, rs.Client, c.conn.Namespace)
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				return registerSearchAttributes(cmd, rs.Client, c.conn.Namespace)
+			})
 		},
 	}
 }

@@ -23,20 +23,17 @@ func (c *cli) statusCmd() *cobra.Command {
 		Example: `  signalman status v1.101.0 --product shop -o json`,
 		Args:    exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, product, v, done, err := c.release(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := rs.Status(cmd.Context(), product, v)
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(st)
-			}
-			printStatus(os.Stdout, st)
-			return nil
+			return c.withRelease(cmd, args[0], func(rs control.Releases, product, v string) error {
+				st, err := rs.Status(cmd.Context(), product, v)
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(st)
+				}
+				printStatus(os.Stdout, st)
+				return nil
+			})
 		},
 	}
 }
@@ -49,24 +46,21 @@ func (c *cli) listCmd() *cobra.Command {
 		Short: "List releases, newest first",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			list, err := rs.List(cmd.Context(), control.Filter{Product: c.product, Running: running, Limit: limit})
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(list)
-			}
-			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PRODUCT\tVERSION\tSTATE\tSTAGE\tENV\tSTARTED")
-			for _, s := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Product, s.Version, s.State, s.Stage, dash(s.Env), s.Started.Local().Format(timeFormat))
-			}
-			return w.Flush()
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				list, err := rs.List(cmd.Context(), control.Filter{Product: c.product, Running: running, Limit: limit})
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(list)
+				}
+				w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "PRODUCT\tVERSION\tSTATE\tSTAGE\tENV\tSTARTED")
+				for _, s := range list {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Product, s.Version, s.State, s.Stage, dash(s.Env), s.Started.Local().Format(timeFormat))
+				}
+				return w.Flush()
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&running, "running", false, "only releases still running")
@@ -80,12 +74,9 @@ func (c *cli) watchCmd() *cobra.Command {
 		Short: "Show a release's stage table live until it ends (exit 5 if it fails)",
 		Args:  exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, product, v, done, err := c.release(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			return c.watch(cmd.Context(), rs, product, v)
+			return c.withRelease(cmd, args[0], func(rs control.Releases, product, v string) error {
+				return c.watch(cmd.Context(), rs, product, v)
+			})
 		},
 	}
 }

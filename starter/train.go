@@ -10,6 +10,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/workflows"
+	"github.com/signalman/signalman/workflows/control"
 )
 
 func (c *cli) trainCmd() *cobra.Command {
@@ -33,21 +34,18 @@ func (c *cli) trainCmd() *cobra.Command {
 			if number < 1 {
 				return usage("give the train number with --train N (1 or more)")
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			in := workflows.TrainInput{Pipeline: *p, Train: number, TriggeredBy: c.person}
-			if cutoff > 0 {
-				in.Cutoff = time.Now().Add(cutoff)
-			}
-			run, err := rs.StartTrain(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("train %d of %s running (workflow %s, run %s)\n", number, p.Product, workflows.TrainID(p.Product, number), run)
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				in := workflows.TrainInput{Pipeline: *p, Train: number, TriggeredBy: c.person}
+				if cutoff > 0 {
+					in.Cutoff = time.Now().Add(cutoff)
+				}
+				run, err := rs.StartTrain(cmd.Context(), in)
+				if err != nil {
+					return err
+				}
+				fmt.Printf("train %d of %s running (workflow %s, run %s)\n", number, p.Product, workflows.TrainID(p.Product, number), run)
+				return nil
+			})
 		},
 	}
 	start.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")
@@ -58,38 +56,35 @@ func (c *cli) trainCmd() *cobra.Command {
 		Short: "Show a train's releases and pending dot requests",
 		Args:  exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := rs.TrainStatus(cmd.Context(), args[0], number)
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return printJSON(st)
-			}
-			fmt.Printf("%s train %d on %s (release manager %s, closed: %v)\n", st.Product, st.Train, st.Branch, st.Manager, st.Closed)
-			if !st.Cut && !st.Cutoff.IsZero() {
-				fmt.Printf("tagged from main at %s\n", st.Cutoff.Local().Format("Mon 2006-01-02 15:04 MST"))
-			}
-			for _, pr := range st.Open {
-				fmt.Printf("open for the train when announced: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
-			}
-			for _, pr := range st.OpenAtCut {
-				fmt.Printf("missed the cutoff: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
-			}
-			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tERROR")
-			for _, r := range st.Releases {
-				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", dash(r.Version), r.State, r.Commits, r.Error)
-			}
-			w.Flush()
-			for _, p := range st.Pending {
-				fmt.Printf("pending: %v from %s\n", p.Commits, p.By)
-			}
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				st, err := rs.TrainStatus(cmd.Context(), args[0], number)
+				if err != nil {
+					return err
+				}
+				if c.output == "json" {
+					return printJSON(st)
+				}
+				fmt.Printf("%s train %d on %s (release manager %s, closed: %v)\n", st.Product, st.Train, st.Branch, st.Manager, st.Closed)
+				if !st.Cut && !st.Cutoff.IsZero() {
+					fmt.Printf("tagged from main at %s\n", st.Cutoff.Local().Format("Mon 2006-01-02 15:04 MST"))
+				}
+				for _, pr := range st.Open {
+					fmt.Printf("open for the train when announced: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
+				}
+				for _, pr := range st.OpenAtCut {
+					fmt.Printf("missed the cutoff: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
+				}
+				w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tERROR")
+				for _, r := range st.Releases {
+					fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", dash(r.Version), r.State, r.Commits, r.Error)
+				}
+				w.Flush()
+				for _, p := range st.Pending {
+					fmt.Printf("pending: %v from %s\n", p.Commits, p.By)
+				}
+				return nil
+			})
 		},
 	}
 	status.Flags().IntVar(&number, "train", 0, "train number")
@@ -110,17 +105,14 @@ func (c *cli) dotCmd() *cobra.Command {
 			if number < 1 || len(picks) == 0 {
 				return usage("give the train with --train N and at least one --pick SHA")
 			}
-			rs, done, err := c.releases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := rs.TrainMessage(cmd.Context(), args[0], number, workflows.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
-			if err != nil {
-				return err
-			}
-			fmt.Printf("dot release of %v queued on %s train %d (%d pending)\n", picks, args[0], number, len(st.Pending))
-			return nil
+			return c.withReleases(cmd, func(rs control.Releases) error {
+				st, err := rs.TrainMessage(cmd.Context(), args[0], number, workflows.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
+				if err != nil {
+					return err
+				}
+				fmt.Printf("dot release of %v queued on %s train %d (%d pending)\n", picks, args[0], number, len(st.Pending))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&number, "train", 0, "train number")
