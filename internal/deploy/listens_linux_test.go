@@ -27,6 +27,12 @@ func TestListens(t *testing.T) {
 	if ok, err := listens(sleeper.Process.Pid, port); err != nil || ok {
 		t.Errorf("listens(other pid, our port) = %v, %v; want false", ok, err)
 	}
+	// A process that is gone holds nothing: whoever answers, it is not it.
+	sleeper.Process.Kill()
+	sleeper.Wait()
+	if ok, err := listens(sleeper.Process.Pid, port); err != nil || ok {
+		t.Errorf("listens(ended pid, our port) = %v, %v; want false", ok, err)
+	}
 	l.Close()
 	if ok, _ := listens(os.Getpid(), port); ok {
 		t.Error("listens after close = true")

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +20,7 @@ import (
 // before it kills it.
 const DefaultGrace = 10 * time.Second
 
-// Timings of the process target.
+// Timings and limits of the process target.
 const (
 	// pollEvery is how often Stop looks whether a process has ended.
 	pollEvery = 50 * time.Millisecond
@@ -29,6 +28,9 @@ const (
 	killWait = 5 * time.Second
 	// tailLines is how many lines of output an UnhealthyError carries.
 	tailLines = 20
+	// maxLaunches is how many times Start launches an instance, each time
+	// on another port, when another process takes its port first.
+	maxLaunches = 3
 )
 
 // Process is the local target: it runs an image's entrypoint from the
@@ -50,13 +52,19 @@ type Process struct {
 	// Grace is how long Stop waits after SIGTERM before SIGKILL; zero means
 	// DefaultGrace.
 	Grace time.Duration
+
+	// ports, if set, picks each instance's port in place of freePort, so
+	// that tests can hand out a port another process holds.
+	ports func() (int, error)
 }
 
 var _ Target = (*Process)(nil)
 
 // Start pulls and unpacks spec.Image (once per digest), runs its entrypoint
 // spec.Instances times, each on a free port of 127.0.0.1 in a session of its
-// own, and waits until every one answers its health path.
+// own, and waits until every one answers its health path. An instance whose
+// port another process took before it could bind it is stopped and launched
+// again on another port, up to maxLaunches times.
 //
 // Instances of spec.Deployment still running from an earlier Start are
 // returned as they are (after a health check) rather than started again. If
@@ -85,6 +93,9 @@ func (p *Process) Start(ctx context.Context, spec Spec) ([]Instance, error) {
 		img       *unpackedImage
 		instances []Instance
 		checks    []healthCheck
+		// launched says which instances this Start launched, rather than
+		// found running: only those are launched again.
+		launched []bool
 	)
 	fail := func(err error) ([]Instance, error) {
 		p.stopLocked(context.WithoutCancel(ctx), instances)
@@ -101,12 +112,16 @@ func (p *Process) Start(ctx context.Context, spec Spec) ([]Instance, error) {
 					ErrInvalidSpec, where, spec.Deployment, rec.Digest, in.Digest))
 			}
 			instances = append(instances, rec.Instance)
-			checks = append(checks, healthCheck{URL: rec.Addr + spec.Health, Ended: func(context.Context) string {
-				if !processAlive(rec) {
-					return "it is no longer running"
-				}
-				return ""
-			}})
+			checks = append(checks, healthCheck{
+				URL: rec.Addr + spec.Health, Timeout: spec.HealthTimeout, Interval: spec.HealthInterval,
+				Ended: func(context.Context) string {
+					if !processAlive(rec) {
+						return "it is no longer running"
+					}
+					return ""
+				},
+			})
+			launched = append(launched, false)
 			continue
 		case err == nil:
 			if err := removeRecord(record); err != nil {
@@ -123,26 +138,29 @@ func (p *Process) Start(ctx context.Context, spec Spec) ([]Instance, error) {
 			}
 			img = &u
 		}
-		rec, c, err := p.launch(spec, *img, in, record)
+		rec, check, err := p.launch(spec, *img, in, record)
 		if err != nil {
 			return fail(fmt.Errorf("start %s: %w", where, err))
 		}
 		instances = append(instances, rec.Instance)
-		checks = append(checks, healthCheck{URL: rec.Addr + spec.Health, Ended: c.ended, Owns: owns(rec)})
+		checks = append(checks, check)
+		launched = append(launched, true)
 	}
 
 	errs := make([]error, len(checks))
 	var wg sync.WaitGroup
-	for i, h := range checks {
-		h.Timeout, h.Interval = spec.HealthTimeout, spec.HealthInterval
-		wg.Go(func() { errs[i] = h.wait(ctx) })
+	for i, check := range checks {
+		if !launched[i] {
+			wg.Go(func() { errs[i] = check.wait(ctx) })
+			continue
+		}
+		wg.Go(func() { errs[i] = p.waitLaunched(ctx, spec, *img, &instances[i], check) })
 	}
 	wg.Wait()
 	for i, err := range errs {
-		var nh notHealthy
-		if errors.As(err, &nh) {
+		if reason, ok := unhealthyReason(err); ok {
 			record, _ := p.recordPath(instances[i])
-			errs[i] = &UnhealthyError{Instance: instances[i], Reason: string(nh), LogTail: logTail(logPath(record), tailLines)}
+			errs[i] = &UnhealthyError{Instance: instances[i], Reason: reason, LogTail: logTail(logPath(record), tailLines)}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -151,19 +169,67 @@ func (p *Process) Start(ctx context.Context, spec Spec) ([]Instance, error) {
 	return instances, nil
 }
 
-// launch starts one instance and records it.
-func (p *Process) launch(spec Spec, img unpackedImage, in Instance, record string) (processRecord, *child, error) {
+// waitLaunched waits until an instance this Start launched is healthy. While
+// another process takes its port first, it stops the instance and launches
+// it again on another port, up to maxLaunches launches in all; *in is then
+// the instance last launched.
+func (p *Process) waitLaunched(ctx context.Context, spec Spec, img unpackedImage, in *Instance, check healthCheck) error {
+	for launches := 1; ; launches++ {
+		err := check.wait(ctx)
+		var taken portTaken
+		if !errors.As(err, &taken) || launches == maxLaunches {
+			return err
+		}
+		// Stopping it also forgets its record, which the new launch writes
+		// again under the same id.
+		if err := p.stopOne(ctx, *in); err != nil {
+			return fmt.Errorf("instance %s lost port %d to another process; stop it to launch it again: %w", in.ID, taken.port, err)
+		}
+		record, err := p.recordPath(*in)
+		if err != nil {
+			return err
+		}
+		rec, next, err := p.launch(spec, img, *in, record)
+		if err != nil {
+			return fmt.Errorf("instance %s lost port %d to another process; launch it again: %w", in.ID, taken.port, err)
+		}
+		*in, check = rec.Instance, next
+	}
+}
+
+// unhealthyReason is why err says an instance did not become healthy, if it
+// says so.
+func unhealthyReason(err error) (string, bool) {
+	var nh notHealthy
+	var taken portTaken
+	switch {
+	case errors.As(err, &nh):
+		return string(nh), true
+	case errors.As(err, &taken):
+		return taken.Error(), true
+	default:
+		return "", false
+	}
+}
+
+// launch starts one instance, records it, and returns the health check that
+// waits for it.
+func (p *Process) launch(spec Spec, img unpackedImage, in Instance, record string) (processRecord, healthCheck, error) {
 	argv, prog, workdir, err := img.entrypoint()
 	if err != nil {
-		return processRecord{}, nil, fmt.Errorf("%s: %w", spec.Image, err)
+		return processRecord{}, healthCheck{}, fmt.Errorf("%s: %w", spec.Image, err)
 	}
-	port, err := freePort()
+	pick := p.ports
+	if pick == nil {
+		pick = freePort
+	}
+	port, err := pick()
 	if err != nil {
-		return processRecord{}, nil, err
+		return processRecord{}, healthCheck{}, err
 	}
 	out, err := os.OpenFile(logPath(record), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return processRecord{}, nil, err
+		return processRecord{}, healthCheck{}, err
 	}
 	defer out.Close()
 	in.Addr = "http://127.0.0.1:" + strconv.Itoa(port)
@@ -180,43 +246,34 @@ func (p *Process) launch(spec Spec, img unpackedImage, in Instance, record strin
 		SysProcAttr: ownSession(),
 	}
 	if err := cmd.Start(); err != nil {
-		return processRecord{}, nil, fmt.Errorf("run %s: %w", argv[0], err)
+		return processRecord{}, healthCheck{}, fmt.Errorf("run %s: %w", argv[0], err)
 	}
 	c := reap(cmd)
 	in.PID = cmd.Process.Pid
+	check := healthCheck{
+		URL: in.Addr + spec.Health, Timeout: spec.HealthTimeout, Interval: spec.HealthInterval,
+		Ended: c.ended,
+		Owns:  func() (bool, error) { return listens(in.PID, port) },
+		Port:  port,
+	}
 
 	st, err := readProcStat(in.PID)
 	if err != nil {
 		select {
 		case <-c.done:
 			// Gone already: the health check reports how, with its output.
-			return processRecord{Instance: in, Argv: argv}, c, nil
+			return processRecord{Instance: in, Argv: argv}, check, nil
 		case <-time.After(killWait):
 			kill(in.PID)
-			return processRecord{}, nil, fmt.Errorf("instance %s: %w", in.ID, err)
+			return processRecord{}, healthCheck{}, fmt.Errorf("instance %s: %w", in.ID, err)
 		}
 	}
 	rec := processRecord{Instance: in, StartTicks: st.StartTicks, Argv: argv}
 	if err := writeRecord(record, rec); err != nil {
 		kill(in.PID)
-		return processRecord{}, nil, fmt.Errorf("record instance %s: %w", in.ID, err)
+		return processRecord{}, healthCheck{}, fmt.Errorf("record instance %s: %w", in.ID, err)
 	}
-	return rec, c, nil
-}
-
-// owns checks that the instance's own process listens on its port.
-func owns(rec processRecord) func() (bool, error) {
-	return func() (bool, error) {
-		_, port, err := net.SplitHostPort(strings.TrimPrefix(rec.Addr, "http://"))
-		if err != nil {
-			return false, err
-		}
-		n, err := strconv.Atoi(port)
-		if err != nil {
-			return false, err
-		}
-		return listens(rec.PID, n)
-	}
+	return rec, check, nil
 }
 
 // child is a process this worker started, reaped by a goroutine while the

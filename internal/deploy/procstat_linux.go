@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -73,6 +75,10 @@ func listens(pid, port int) (bool, error) {
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
 	fds, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The process is gone: whoever answers on the port, it is not it.
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
