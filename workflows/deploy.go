@@ -90,13 +90,13 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	if err := d.listen(ctx); err != nil {
 		return d.res, err
 	}
-	d.phase("verify")
+	d.phase(ctx, "verify")
 	err := run(ctx, activities.VerifyName, activities.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact}, nil)
 	if err != nil {
 		return d.res, fmt.Errorf("verify %s before deploying it: %s", in.Artifact.Ref(), cause(err))
 	}
 	for _, m := range in.Migrations {
-		d.phase("migrate " + m.Name)
+		d.phase(ctx, "migrate "+m.Name)
 		err := run(ctx, activities.MigrateName, activities.MigrateRequest{
 			Product: in.Product, Version: in.Version, Env: in.Env, Commit: in.Commit, RepoURL: in.RepoURL, Migration: m,
 		}, nil)
@@ -109,7 +109,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	if in.Canary != nil && len(in.Canary.Steps) > 0 {
 		weight = in.Canary.Steps[0].Weight
 	}
-	d.phase("deploy")
+	d.phase(ctx, "deploy")
 	var routed activities.DeployOutcome
 	err = run(ctx, activities.DeployName, activities.DeployRequest{
 		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: weight,
@@ -128,7 +128,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 			return d.rollback(ctx, reason)
 		}
 	}
-	d.phase("smoke")
+	d.phase(ctx, "smoke")
 	if err := run(ctx, activities.SmokeName, activities.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service}, nil); err != nil {
 		return d.rollback(ctx, "smoke test failed: "+cause(err))
 	}
@@ -136,7 +136,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	// this point was a switch of the router; now it can go. Deploys
 	// recorded before this step existed replay without it.
 	if workflow.GetVersion(ctx, "retire", workflow.DefaultVersion, 1) == 1 {
-		d.phase("retire")
+		d.phase(ctx, "retire")
 		err := run(ctx, activities.RetireName, activities.RetireRequest{
 			Product: in.Product, Env: in.Env, Target: in.Target, Service: in.Service.Name, Version: in.Version,
 		}, nil)
@@ -145,7 +145,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 		}
 	}
 	d.res.Outcome = Deployed
-	d.phase("")
+	d.phase(ctx, "")
 	return d.res, nil
 }
 
@@ -154,12 +154,12 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 	c := d.in.Canary
 	for i, step := range c.Steps {
 		if i > 0 {
-			d.phase(fmt.Sprintf("canary %d%%", step.Weight))
+			d.phase(ctx, fmt.Sprintf("canary %d%%", step.Weight))
 			if err := d.traffic(ctx, step.Weight); err != nil {
 				return "set canary weight: " + cause(err), false
 			}
 		}
-		d.phase(fmt.Sprintf("canary %d%%: pause %s", step.Weight, step.Pause))
+		d.phase(ctx, fmt.Sprintf("canary %d%%: pause %s", step.Weight, step.Pause))
 		if err := workflow.Sleep(ctx, step.Pause); err != nil {
 			return "canary interrupted: " + err.Error(), false
 		}
@@ -172,7 +172,7 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 		// pause began.
 		if v.NoData && workflow.GetVersion(ctx, "canary-extend", workflow.DefaultVersion, 1) == 1 {
 			for n := 1; v.NoData && n <= canaryExtensions; n++ {
-				d.phase(fmt.Sprintf("canary %d%%: too little traffic to judge in %s; watching %s more (%d of %d)", step.Weight, v.Window, step.Pause, n, canaryExtensions))
+				d.phase(ctx, fmt.Sprintf("canary %d%%: too little traffic to judge in %s; watching %s more (%d of %d)", step.Weight, v.Window, step.Pause, n, canaryExtensions))
 				if err := workflow.Sleep(ctx, step.Pause); err != nil {
 					return "canary interrupted: " + err.Error(), false
 				}
@@ -191,7 +191,7 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 			return fmt.Sprintf("canary failed at %d%% (score %.0f): %s", step.Weight, v.Score, v.Detail), false
 		}
 	}
-	d.phase("promote")
+	d.phase(ctx, "promote")
 	if err := d.traffic(ctx, 100); err != nil {
 		return "promote canary: " + cause(err), false
 	}
@@ -226,7 +226,7 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 	if v.NoData {
 		why = fmt.Sprintf("score %.0f, too little traffic to judge in %s", v.Score, v.Window)
 	}
-	d.phase(fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
+	d.phase(ctx, fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
 	if s := d.in.Slack; s != nil && workflow.GetVersion(ctx, "canary-ask-slack", workflow.DefaultVersion, 1) == 1 {
 		d.askSlack(ctx, s, v, why, timeout)
 	}
@@ -269,7 +269,7 @@ func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {
 // rollback returns the service to its stable version and fails the deploy.
 // It runs even if the workflow is being cancelled, so nothing is left half-done.
 func (d *serviceDeploy) rollback(ctx workflow.Context, reason string) (DeployResult, error) {
-	d.phase("rollback")
+	d.phase(ctx, "rollback")
 	d.log.Warn("rolling back", "reason", reason)
 	rctx, _ := workflow.NewDisconnectedContext(ctx)
 	err := run(rctx, activities.RollbackName, activities.RollbackRequest{
@@ -280,11 +280,20 @@ func (d *serviceDeploy) rollback(ctx workflow.Context, reason string) (DeployRes
 	}
 	d.res.Outcome = RolledBack
 	d.res.Reason = reason
-	d.phase("")
+	d.phase(ctx, "")
 	return d.res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s on %s rolled back: %s", d.in.Service.Name, d.in.Env, reason), ErrRolledBack, nil, d.res)
 }
 
-func (d *serviceDeploy) phase(p string) { d.res.Phase = p }
+// phase records what the deploy is doing, for its status query and, as
+// its current details, for the Temporal UI.
+func (d *serviceDeploy) phase(ctx workflow.Context, p string) {
+	d.res.Phase = p
+	now := p
+	if now == "" {
+		now = d.res.Outcome
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s %s** to %s: %s", d.in.Service.Name, d.in.Version, d.in.Env, now))
+}
 
 // listen registers the status query and the canary decision.
 func (d *serviceDeploy) listen(ctx workflow.Context) error {

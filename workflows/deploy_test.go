@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/signalman/signalman/activities"
@@ -126,8 +127,20 @@ func TestCanary(t *testing.T) {
 func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 	h := newHarness(t, thursday2pm)
 	h.verdicts = []string{"marginal"}
+	var details string
 	h.at(6*time.Minute, func() {
-		err := h.env.UpdateWorkflowByID(DeployID("shop", "v1.101.0", config.Prod, "auth-server"), CanaryDecision, "", &testsuite.TestUpdateCallback{
+		// What the Temporal UI shows of the deploy meanwhile.
+		id := DeployID("shop", "v1.101.0", config.Prod, "auth-server")
+		if v, err := h.env.QueryWorkflowByID(id, "__temporal_workflow_metadata"); err != nil {
+			t.Errorf("deploy metadata: %v", err)
+		} else {
+			var md sdkpb.WorkflowMetadata
+			if err := v.Get(&md); err != nil {
+				t.Errorf("deploy metadata: %v", err)
+			}
+			details = md.GetCurrentDetails()
+		}
+		err := h.env.UpdateWorkflowByID(id, CanaryDecision, "", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("canary decision refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
 		}, CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "errors creeping"})
 		if err != nil {
@@ -168,5 +181,8 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 	}
 	if got := strings.Join(answers, ","); got != "continue,rollback" {
 		t.Errorf("buttons answer %s, want continue,rollback", got)
+	}
+	if want := "**auth-server v1.101.0** to prod: canary 10% marginal (score 80): waiting up to 30m0s for a decision"; details != want {
+		t.Errorf("deploy's current details %q, want %q", details, want)
 	}
 }
