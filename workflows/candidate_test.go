@@ -32,7 +32,7 @@ func TestTrain_before_tagging_lists_announces_and_cuts_at_the_cutoff(t *testing.
 	p := input(t, func(p *config.Pipeline) {
 		noGates(p)
 		p.Repository.GitHub = "acme/shop"
-		p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+		withSlack(p)
 	}).Pipeline
 	cutoff := thursday2pm.Add(2 * time.Hour)
 	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 100, TriggeredBy: ScheduledBy, Manager: "ada", Cutoff: cutoff})

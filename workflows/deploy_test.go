@@ -149,17 +149,24 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 	})
 	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, func(p *config.Pipeline) {
 		withCanary(p)
-		p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+		withSlack(p)
 	}))
 	st, _ := h.result()
 	if !strings.Contains(st.Error, "sam chose to roll back") {
 		t.Fatalf("release error %q, want sam's rollback", st.Error)
 	}
 	var asked []activities.NotifyRequest
+	var outcome string
 	for _, c := range h.called(activities.NotifyName) {
-		if r := c.req.(activities.NotifyRequest); r.Stage == "canary" {
+		switch r := c.req.(activities.NotifyRequest); {
+		case r.Stage == "canary" && len(r.Buttons) > 0:
 			asked = append(asked, r)
+		case strings.Contains(r.Text, "failed at canary"):
+			outcome = r.Text
 		}
+	}
+	if !strings.Contains(outcome, "shop v1.101.0 failed at canary: ") || !strings.Contains(outcome, "sam chose to roll back: errors creeping") {
+		t.Errorf("the release's end posted as %q, want its failure and why", outcome)
 	}
 	if len(asked) != 1 {
 		t.Fatalf("%d canary questions posted, want 1", len(asked))

@@ -177,7 +177,7 @@ func TestFreezeWorkflow(t *testing.T) {
 		h.at(time.Duration(i+1)*step, fn)
 	}
 	p := input(t, func(p *config.Pipeline) {
-		p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+		withSlack(p)
 	}).Pipeline
 	env.ExecuteWorkflow(FreezeWorkflow, FreezeInput{Pipeline: p})
 	if !env.IsWorkflowCompleted() {

@@ -122,6 +122,11 @@ func TestGates_no_signoffs_configured_skips_the_gate(t *testing.T) {
 	}
 }
 
+// withSlack posts the release's messages to a Slack channel.
+func withSlack(p *config.Pipeline) {
+	p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+}
+
 func TestHold(t *testing.T) {
 	yellow := SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Yellow, Reason: "search is slow"}
 	t.Run("yellow_verdict_holds_until_the_manager_decides_to_abort", func(t *testing.T) {
@@ -136,13 +141,27 @@ func TestHold(t *testing.T) {
 			h.expect(Signoff, SignoffRequest{Env: config.Stage, Person: "quentin", Verdict: Green}, "stage signoff gate of shop v1.101.0 is not open")
 			h.mustUpdate(Decide, DecisionRequest{Person: "alice", Decision: DecideAbort, Reason: "not shipping a slow search"})
 		})
-		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
+		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, withSlack))
 		st, err := h.result()
 		if err == nil || !strings.Contains(err.Error(), "aborted by alice") {
 			t.Fatalf("error = %v, want aborted by alice", err)
 		}
 		if st.State != Aborted || !strings.Contains(st.Abort.Reason, "yellow verdict from quinn: search is slow") {
 			t.Errorf("state %s, abort %+v", st.State, st.Abort)
+		}
+		// The thread says the release is held, who decides and how, and how it ended.
+		var texts []string
+		for _, c := range h.called(activities.NotifyName) {
+			texts = append(texts, c.req.(activities.NotifyRequest).Text)
+		}
+		all := strings.Join(texts, "\n")
+		for _, want := range []string{
+			"shop v1.101.0 is held: yellow verdict from quinn: search is slow. The release manager, alice, decides: `signalman decide v1.101.0 abort|wait`",
+			"shop v1.101.0 aborted by alice: ",
+		} {
+			if !strings.Contains(all, want) {
+				t.Errorf("Slack posts:\n%s\nwant one with %q", all, want)
+			}
 		}
 		if len(h.prodDeploys()) != 0 {
 			t.Error("a held release reached prod")

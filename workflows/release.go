@@ -464,8 +464,9 @@ func (r *release) aborted(ctx workflow.Context) (Status, error) {
 			r.st.Stages[i].State = Skipped
 		}
 	}
-	r.finish(ctx)
 	msg := fmt.Sprintf("%s %s aborted by %s: %s", r.st.Product, r.st.Version, r.st.Abort.Person, r.st.Abort.Reason)
+	r.postOutcome(ctx, msg)
+	r.finish(ctx)
 	r.log.Info("release aborted", "by", r.st.Abort.Person, "reason", r.st.Abort.Reason)
 	return r.st, temporal.NewNonRetryableApplicationError(msg, ErrAborted, nil, r.st)
 }
@@ -475,10 +476,21 @@ func (r *release) failed(ctx workflow.Context, stage string, err error) (Status,
 	r.leave(ctx, stage, Failed)
 	r.st.State = Failed
 	r.st.Error = fmt.Sprintf("%s: %s", stage, cause(err))
+	r.postOutcome(ctx, fmt.Sprintf("%s %s failed at %s: %s", r.st.Product, r.st.Version, stage, cause(err)))
 	r.finish(ctx)
 	r.log.Error("release failed", "stage", stage, "error", err)
 	return r.st, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("%s %s failed at %s: %s", r.st.Product, r.st.Version, stage, cause(err)), ErrStageFailed, err, r.st)
+}
+
+// postOutcome tells the release's Slack thread how a release that did not
+// succeed ended. It posts even if the release is being cancelled.
+func (r *release) postOutcome(ctx workflow.Context, text string) {
+	if r.in.Pipeline.Notifications.Slack == nil || workflow.GetVersion(ctx, "slack-outcomes", workflow.DefaultVersion, 1) != 1 {
+		return
+	}
+	pctx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = r.post(pctx, r.st.Stage, text, nil)
 }
 
 // finish records the end and waits for message handlers to complete.

@@ -148,6 +148,10 @@ func (r *release) hold(ctx workflow.Context, stage string) error {
 	r.st.State = Held
 	r.wait(ctx, stage, Held, fmt.Sprintf("%s verdict from %s: %s; the release manager (%s) decides: abort or wait for a dot release",
 		h.Verdict, h.Person, h.Reason, r.in.Manager))
+	if workflow.GetVersion(ctx, "slack-outcomes", workflow.DefaultVersion, 1) == 1 {
+		_ = r.post(ctx, stage, fmt.Sprintf("%s %s is held: %s verdict from %s: %s. The release manager, %s, decides: `signalman decide %s abort|wait`",
+			r.st.Product, r.st.Version, h.Verdict, h.Person, h.Reason, r.in.Manager, r.st.Version), nil)
+	}
 	if err := workflow.Await(ctx, func() bool { return r.st.Decision != nil || r.st.Abort != nil || r.superseded != nil }); err != nil {
 		return err
 	}
