@@ -48,6 +48,10 @@ type NotifyRequest struct {
 	ThreadTS string `json:"threadTS,omitempty"`
 	// Buttons let people act on the message (a gate's approvals).
 	Buttons []NotifyButton `json:"buttons,omitempty"`
+	// Replace is the ts of an earlier message to replace with Text (and
+	// no buttons) rather than post a new one; Channel is then the ID a
+	// NotifyResult gave.
+	Replace string `json:"replace,omitempty"`
 }
 
 // NotifyButton is one button of a message; Value comes back with the press.
@@ -60,5 +64,7 @@ type NotifyButton struct {
 
 // NotifyResult identifies the posted message.
 type NotifyResult struct {
-	TS string `json:"ts"`
+	// Channel is the channel's ID, which replacing the message needs.
+	Channel string `json:"channel,omitempty"`
+	TS      string `json:"ts"`
 }

@@ -24,7 +24,8 @@ type Notifier struct {
 	APIURL string
 }
 
-// Notify posts one message, with its buttons, in the release's thread.
+// Notify posts one message, with its buttons, in the release's thread, or
+// replaces an earlier one (req.Replace).
 // It posts at most once across retries: the message carries a key naming
 // this activity, and a retry first looks for a message with that key, in
 // case an earlier attempt posted it but did not live to report the ts.
@@ -39,6 +40,14 @@ func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult,
 	var opts []slack.Option
 	if n.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(n.APIURL))
+	}
+	s := notify.Slack{Client: slack.New(token, opts...), Channel: req.Channel}
+	if req.Replace != "" {
+		// Replacing is idempotent: a retry replaces it with the same.
+		if err := s.Update(ctx, req.Channel, req.Replace, req.Text); err != nil {
+			return NotifyResult{}, err
+		}
+		return NotifyResult{Channel: req.Channel, TS: req.Replace}, nil
 	}
 	info := activity.GetInfo(ctx)
 	m := notify.Message{
@@ -57,9 +66,9 @@ func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult,
 	for _, b := range req.Buttons {
 		m.Buttons = append(m.Buttons, notify.Button{Action: b.Action, Label: b.Label, Value: b.Value, Style: b.Style})
 	}
-	ts, err := notify.Slack{Client: slack.New(token, opts...), Channel: req.Channel}.Post(ctx, m)
+	channel, ts, err := s.Post(ctx, m)
 	if err != nil {
 		return NotifyResult{}, fmt.Errorf("post to Slack channel %s: %w", req.Channel, err)
 	}
-	return NotifyResult{TS: ts}, nil
+	return NotifyResult{Channel: channel, TS: ts}, nil
 }

@@ -234,8 +234,19 @@ notifications:
 	if !threaded {
 		t.Error("later messages are not threaded under the release's first one")
 	}
-	if n := fake.Count("v1.8.0 waits for qa"); n != 1 {
+	if n := fake.Posted("v1.8.0 waits for qa"); n != 1 {
 		t.Errorf("the release's first message, whose reply Slack lost, was posted %d times, want once", n)
+	}
+	// Both gates closed: their buttons are gone, and each says who signed off and how.
+	for _, want := range []string{"shop v1.8.0 on stage: signed off by qa: quinn via slack", "shop v1.8.0 on prod: signed off by sre: sam via slack"} {
+		if n := fake.Count(want); n != 1 {
+			t.Errorf("%d messages say %q, want the gate's message to", n, want)
+		}
+	}
+	for _, v := range fake.Buttons() {
+		if strings.Contains(v, `"version":"v1.8.0"`) {
+			t.Errorf("a button of v1.8.0 is still offered after its gates closed: %s", v)
+		}
 	}
 	keys := map[string]int{}
 	for _, p := range posts {
@@ -307,7 +318,13 @@ notifications:
 	if st.State != workflows.Succeeded {
 		t.Fatalf("v1.9.0 %s: %s", st.State, st.Error)
 	}
-	if n := fake.Count("the canary of api on prod at 50% is marginal (score 0, too little traffic to judge in 4s)"); n != 1 {
+	if n := fake.Posted("the canary of api on prod at 50% is marginal (score 0, too little traffic to judge in 4s)"); n != 1 {
 		t.Errorf("the canary question was posted %d times, want once", n)
+	}
+	if n := fake.Count("shop v1.9.0: the canary of api on prod at 50%: sam chose to continue"); n != 1 {
+		t.Errorf("%d messages say sam's answer, want the question to", n)
+	}
+	for _, v := range fake.Buttons() {
+		t.Errorf("a button is still offered after every question was answered: %s", v)
 	}
 }

@@ -227,39 +227,58 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 		why = fmt.Sprintf("score %.0f, too little traffic to judge in %s", v.Score, v.Window)
 	}
 	d.phase(ctx, fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
-	if s := d.in.Slack; s != nil && workflow.GetVersion(ctx, "canary-ask-slack", workflow.DefaultVersion, 1) == 1 {
-		d.askSlack(ctx, s, v, why, timeout)
+	var question activities.NotifyResult
+	s := d.in.Slack
+	if s != nil && workflow.GetVersion(ctx, "canary-ask-slack", workflow.DefaultVersion, 1) == 1 {
+		question = d.askSlack(ctx, s, v, why, timeout)
 	}
 	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return d.decision != nil })
+	reason := ""
 	switch {
 	case err != nil:
 		return "canary interrupted: " + err.Error(), false
 	case !ok:
-		return fmt.Sprintf("canary marginal at %d%% (score %.0f) and nobody decided within %s", v.Weight, v.Score, timeout), false
+		reason = fmt.Sprintf("canary marginal at %d%% (score %.0f) and nobody decided within %s", v.Weight, v.Score, timeout)
 	case !d.decision.Continue:
-		return fmt.Sprintf("canary marginal at %d%% (score %.0f); %s chose to roll back: %s", v.Weight, v.Score, d.decision.Person, d.decision.Reason), false
+		reason = fmt.Sprintf("canary marginal at %d%% (score %.0f); %s chose to roll back: %s", v.Weight, v.Score, d.decision.Person, d.decision.Reason)
 	}
-	return "", true
+	if question.TS != "" {
+		// The question is answered: its buttons go.
+		answer := "rolls back: " + reason
+		if reason == "" {
+			answer = fmt.Sprintf("%s chose to continue", d.decision.Person)
+		}
+		d.notify(ctx, s, activities.NotifyRequest{Channel: question.Channel, Replace: question.TS,
+			Text: fmt.Sprintf("%s %s: the canary of %s on %s at %d%%: %s", d.in.Product, d.in.Version, d.in.Service.Name, d.in.Env, v.Weight, answer)})
+	}
+	return reason, reason == ""
 }
 
 // askSlack posts the question in the release's thread, with a button for
 // each answer. A message that cannot be posted is logged: the decision can
 // still come from the CLI or the Temporal UI.
-func (d *serviceDeploy) askSlack(ctx workflow.Context, s *DeploySlack, v activities.Verdict, why string, timeout time.Duration) {
+func (d *serviceDeploy) askSlack(ctx workflow.Context, s *DeploySlack, v activities.Verdict, why string, timeout time.Duration) activities.NotifyResult {
 	button := func(answer, label, style string) activities.NotifyButton {
 		value, _ := json.Marshal(GateButton{Product: d.in.Product, Version: d.in.Version, Env: d.in.Env, Service: d.in.Service.Name, Canary: answer})
 		return activities.NotifyButton{Action: CanaryDecision, Label: label, Value: string(value), Style: style}
 	}
 	text := fmt.Sprintf("%s %s: the canary of %s on %s at %d%% is marginal (%s). Continue or roll back? With no decision in %s it rolls back. %s",
 		d.in.Product, d.in.Version, d.in.Service.Name, d.in.Env, v.Weight, why, timeout, v.Detail)
-	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
-		Product: d.in.Product, Version: d.in.Version, Channel: s.Channel, TokenEnv: s.TokenEnv,
-		Stage: "canary", Text: text, ThreadTS: s.ThreadTS,
+	return d.notify(ctx, s, activities.NotifyRequest{
+		Channel: s.Channel, Text: text, ThreadTS: s.ThreadTS,
 		Buttons: []activities.NotifyButton{button(CanaryContinue, "Continue", "primary"), button(CanaryRollback, "Roll back", "danger")},
-	}, nil)
-	if err != nil {
+	})
+}
+
+// notify posts (or replaces) a message in the release's Slack thread; one
+// that fails is logged, as the decision can come another way.
+func (d *serviceDeploy) notify(ctx workflow.Context, s *DeploySlack, req activities.NotifyRequest) activities.NotifyResult {
+	req.Product, req.Version, req.TokenEnv, req.Stage = d.in.Product, d.in.Version, s.TokenEnv, "canary"
+	var res activities.NotifyResult
+	if err := run(ctx, activities.NotifyName, req, &res); err != nil {
 		d.log.Warn("canary question not posted to Slack", "error", err)
 	}
+	return res
 }
 
 func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {

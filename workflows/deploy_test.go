@@ -156,14 +156,19 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 		t.Fatalf("release error %q, want sam's rollback", st.Error)
 	}
 	var asked []activities.NotifyRequest
-	var outcome string
+	var outcome, answered string
 	for _, c := range h.called(activities.NotifyName) {
 		switch r := c.req.(activities.NotifyRequest); {
 		case r.Stage == "canary" && len(r.Buttons) > 0:
 			asked = append(asked, r)
 		case strings.Contains(r.Text, "failed at canary"):
 			outcome = r.Text
+		case r.Replace != "":
+			answered = r.Text
 		}
+	}
+	if want := "shop v1.101.0: the canary of auth-server on prod at 10%: rolls back: canary marginal at 10% (score 80); sam chose to roll back: errors creeping"; answered != want {
+		t.Errorf("the question was replaced with %q, want %q", answered, want)
 	}
 	if !strings.Contains(outcome, "shop v1.101.0 failed at canary: ") || !strings.Contains(outcome, "sam chose to roll back: errors creeping") {
 		t.Errorf("the release's end posted as %q, want its failure and why", outcome)

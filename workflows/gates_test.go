@@ -122,6 +122,39 @@ func TestGates_no_signoffs_configured_skips_the_gate(t *testing.T) {
 	}
 }
 
+// Once a gate closes, however it was answered, its Slack message loses
+// its button and says how it closed.
+func TestGates_Slack_button_goes_when_the_gate_closes(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.at(time.Hour, func() {
+		h.mustUpdate(Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green, Via: "cli"})
+	})
+	h.at(2*time.Hour, func() { h.mustUpdate(Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green}) })
+	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, withSlack))
+	if _, err := h.result(); err != nil {
+		t.Fatal(err)
+	}
+	gates := 0
+	var replaced []string
+	for _, c := range h.called(activities.NotifyName) {
+		r := c.req.(activities.NotifyRequest)
+		switch {
+		case len(r.Buttons) > 0:
+			gates++
+		case r.Replace != "":
+			if r.Channel != "C0REL" || r.Replace == "" || len(r.Buttons) != 0 {
+				t.Errorf("replacement %+v, want the gate message's channel ID and ts, without buttons", r)
+			}
+			replaced = append(replaced, r.Stage+": "+r.Text)
+		}
+	}
+	want := "qa-signoff: shop v1.101.0 on stage: signed off by qa: quinn via cli\n" +
+		"sre-approval: shop v1.101.0 on prod: signed off by sre: sam"
+	if gates != 2 || strings.Join(replaced, "\n") != want {
+		t.Errorf("%d gate messages, replaced with:\n%s\nwant:\n%s", gates, strings.Join(replaced, "\n"), want)
+	}
+}
+
 // withSlack posts the release's messages to a Slack channel.
 func withSlack(p *config.Pipeline) {
 	p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
@@ -156,6 +189,7 @@ func TestHold(t *testing.T) {
 		}
 		all := strings.Join(texts, "\n")
 		for _, want := range []string{
+			"shop v1.101.0 on stage: held: yellow verdict from quinn",
 			"shop v1.101.0 is held: yellow verdict from quinn: search is slow. The release manager, alice, decides: `signalman decide v1.101.0 abort|wait`",
 			"shop v1.101.0 aborted by alice: ",
 		} {

@@ -200,8 +200,12 @@ func newHarness(t *testing.T, start time.Time) *harness {
 		h.mu.Unlock()
 		return fz, h.record(ctx, activities.FreezeCheckName, req)
 	})
-	h.register(activities.NotifyName, func(ctx context.Context, req activities.NotifyRequest) error {
-		return h.record(ctx, activities.NotifyName, req)
+	h.register(activities.NotifyName, func(ctx context.Context, req activities.NotifyRequest) (activities.NotifyResult, error) {
+		if req.Replace != "" {
+			return activities.NotifyResult{Channel: req.Channel, TS: req.Replace}, h.record(ctx, activities.NotifyName, req)
+		}
+		n := len(h.called(activities.NotifyName)) + 1
+		return activities.NotifyResult{Channel: "C0REL", TS: fmt.Sprintf("1700000000.%06d", n)}, h.record(ctx, activities.NotifyName, req)
 	})
 	return h
 }

@@ -383,7 +383,7 @@ func (r *release) announce(ctx workflow.Context) error {
 	if r.st.NotesURL != "" {
 		text += "\n" + r.st.NotesURL
 	}
-	if err := r.post(ctx, StageAnnounce, text, nil); err != nil {
+	if _, err := r.post(ctx, StageAnnounce, text, nil); err != nil {
 		r.detail(ctx, StageAnnounce, "could not post to Slack: "+err.Error())
 		return nil
 	}
@@ -393,24 +393,41 @@ func (r *release) announce(ctx workflow.Context) error {
 
 // post sends a message to the product's Slack channel, in the release's
 // thread; with no Slack configured it does nothing.
-func (r *release) post(ctx workflow.Context, stage, text string, buttons []activities.NotifyButton) error {
+func (r *release) post(ctx workflow.Context, stage, text string, buttons []activities.NotifyButton) (activities.NotifyResult, error) {
+	var res activities.NotifyResult
 	s := r.in.Pipeline.Notifications.Slack
 	if s == nil {
-		return nil
+		return res, nil
 	}
-	var res activities.NotifyResult
 	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
 		Product: r.in.Pipeline.Product, Version: r.in.Version, Channel: s.Channel, TokenEnv: s.TokenEnv,
 		Text: text, Stage: stage, ThreadTS: r.thread, Buttons: buttons,
 	}, &res)
 	if err != nil {
 		r.log.Warn("Slack message not posted", "stage", stage, "error", err)
-		return err
+		return res, err
 	}
 	if r.thread == "" {
 		r.thread = res.TS
 	}
-	return nil
+	return res, nil
+}
+
+// replace rewrites a message posted earlier with text and no buttons, so
+// nobody presses a button whose moment has passed. Messages posted before
+// their channel was recorded are left as they are.
+func (r *release) replace(ctx workflow.Context, stage string, msg activities.NotifyResult, text string) {
+	s := r.in.Pipeline.Notifications.Slack
+	if s == nil || msg.Channel == "" || msg.TS == "" {
+		return
+	}
+	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+		Product: r.in.Pipeline.Product, Version: r.in.Version, Channel: msg.Channel, TokenEnv: s.TokenEnv,
+		Text: text, Stage: stage, Replace: msg.TS,
+	}, nil)
+	if err != nil {
+		r.log.Warn("Slack message not replaced", "stage", stage, "error", err)
+	}
 }
 
 // deploySlack is the release's Slack thread for its deploys' questions.
@@ -490,7 +507,7 @@ func (r *release) postOutcome(ctx workflow.Context, text string) {
 		return
 	}
 	pctx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = r.post(pctx, r.st.Stage, text, nil)
+	_, _ = r.post(pctx, r.st.Stage, text, nil)
 }
 
 // finish records the end and waits for message handlers to complete.

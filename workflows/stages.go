@@ -108,13 +108,14 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 	r.gateOn = env
 	defer func() { r.gateOn = "" }()
 	r.wait(ctx, stage, Waiting, "waiting for "+g.roleNames())
+	var msg activities.NotifyResult
 	if workflow.GetVersion(ctx, "slack-gates", workflow.DefaultVersion, 1) == 1 {
 		value, _ := json.Marshal(GateButton{Product: r.st.Product, Version: r.st.Version, Env: env, Verdict: Green})
 		label := "Sign off"
 		if env == config.Prod {
 			label = "Approve"
 		}
-		_ = r.post(ctx, stage, fmt.Sprintf("%s %s waits for %s on %s (release manager: %s)", r.st.Product, r.st.Version, g.roleNames(), env, r.in.Manager),
+		msg, _ = r.post(ctx, stage, fmt.Sprintf("%s %s waits for %s on %s (release manager: %s)", r.st.Product, r.st.Version, g.roleNames(), env, r.in.Manager),
 			[]activities.NotifyButton{{Action: Signoff, Label: label, Value: string(value), Style: "primary"}})
 	}
 	err := workflow.Await(ctx, func() bool {
@@ -123,19 +124,33 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 	if err != nil {
 		return err
 	}
+	// The gate has closed: its button goes, whoever answered and however.
+	closed := func(how string) {
+		if workflow.GetVersion(ctx, "slack-gate-close", workflow.DefaultVersion, 1) == 1 {
+			r.replace(ctx, stage, msg, fmt.Sprintf("%s %s on %s: %s", r.st.Product, r.st.Version, env, how))
+		}
+	}
 	if r.st.Abort != nil {
+		closed(fmt.Sprintf("aborted by %s while waiting for %s", r.st.Abort.Person, g.roleNames()))
 		return errAborted
 	}
 	if r.held != nil {
+		closed(fmt.Sprintf("held: %s verdict from %s", r.held.Verdict, r.held.Person))
 		return r.hold(ctx, stage)
 	}
-	var who []string
+	var who, via []string
 	for _, s := range r.st.Signoffs {
 		if s.Env == env {
 			who = append(who, s.Role+": "+s.Person)
+			v := s.Role + ": " + s.Person
+			if s.Via != "" {
+				v += " via " + s.Via
+			}
+			via = append(via, v)
 		}
 	}
 	r.detail(ctx, stage, "signed off by "+strings.Join(who, ", "))
+	closed("signed off by " + strings.Join(via, ", "))
 	return nil
 }
 
@@ -149,7 +164,7 @@ func (r *release) hold(ctx workflow.Context, stage string) error {
 	r.wait(ctx, stage, Held, fmt.Sprintf("%s verdict from %s: %s; the release manager (%s) decides: abort or wait for a dot release",
 		h.Verdict, h.Person, h.Reason, r.in.Manager))
 	if workflow.GetVersion(ctx, "slack-outcomes", workflow.DefaultVersion, 1) == 1 {
-		_ = r.post(ctx, stage, fmt.Sprintf("%s %s is held: %s verdict from %s: %s. The release manager, %s, decides: `signalman decide %s abort|wait`",
+		_, _ = r.post(ctx, stage, fmt.Sprintf("%s %s is held: %s verdict from %s: %s. The release manager, %s, decides: `signalman decide %s abort|wait`",
 			r.st.Product, r.st.Version, h.Verdict, h.Person, h.Reason, r.in.Manager, r.st.Version), nil)
 	}
 	if err := workflow.Await(ctx, func() bool { return r.st.Decision != nil || r.st.Abort != nil || r.superseded != nil }); err != nil {
@@ -211,7 +226,7 @@ func (r *release) waitFreeze(ctx workflow.Context) (bool, error) {
 	what := fmt.Sprintf("production frozen by %s since %s: %s; waiting for the freeze to be lifted or an approved exception",
 		fz.By, fz.Since.UTC().Format("2006-01-02 15:04 MST"), fz.Reason)
 	r.wait(ctx, StageWindow, Waiting, what)
-	_ = r.post(ctx, StageWindow, fmt.Sprintf("%s %s: %s", r.st.Product, r.st.Version, what), nil)
+	_, _ = r.post(ctx, StageWindow, fmt.Sprintf("%s %s: %s", r.st.Product, r.st.Version, what), nil)
 	if err := workflow.Await(ctx, func() bool { return r.lifted != nil || r.st.Exception != nil || r.st.Abort != nil }); err != nil {
 		return true, err
 	}

@@ -78,21 +78,21 @@ type Button struct {
 	Style string
 }
 
-// Post sends m and returns its ts; pass that ts as ThreadTS for the
-// release's later messages. With m.Recheck it returns the ts of an earlier
-// post of m instead, if there is one.
-func (s Slack) Post(ctx context.Context, m Message) (ts string, err error) {
+// Post sends m and returns the channel's ID and the message's ts; pass
+// that ts as ThreadTS for the release's later messages, and both to Update.
+// With m.Recheck it returns an earlier post of m instead, if there is one.
+func (s Slack) Post(ctx context.Context, m Message) (channel, ts string, err error) {
 	if m.Recheck {
-		ts, err := s.earlier(ctx, m)
+		channel, ts, err := s.earlier(ctx, m)
 		switch {
 		case missingScope(err):
 			// A bot that may post but not read cannot tell whether an
 			// earlier attempt posted: a message twice beats a gate
 			// message never seen. Post.
 		case err != nil:
-			return "", fmt.Errorf("look for an earlier post of the %s %s %s message in Slack channel %s: %w", m.Product, m.Version, m.Stage, s.Channel, err)
+			return "", "", fmt.Errorf("look for an earlier post of the %s %s %s message in Slack channel %s: %w", m.Product, m.Version, m.Stage, s.Channel, err)
 		case ts != "":
-			return ts, nil
+			return channel, ts, nil
 		}
 	}
 	opts := []slack.MsgOption{
@@ -105,11 +105,11 @@ func (s Slack) Post(ctx context.Context, m Message) (ts string, err error) {
 	if m.Key != "" {
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": m.Key}}))
 	}
-	_, ts, err = s.Client.PostMessageContext(ctx, s.Channel, opts...)
+	channel, ts, err = s.Client.PostMessageContext(ctx, s.Channel, opts...)
 	if err != nil {
-		return "", fmt.Errorf("post %s %s %s message to Slack channel %s: %w", m.Product, m.Version, m.Stage, s.Channel, err)
+		return "", "", fmt.Errorf("post %s %s %s message to Slack channel %s: %w", m.Product, m.Version, m.Stage, s.Channel, err)
 	}
-	return ts, nil
+	return channel, ts, nil
 }
 
 // Update replaces the blocks of the message at ts in channel with text,
@@ -125,26 +125,26 @@ func (s Slack) Update(ctx context.Context, channel, ts string, text string) erro
 	return nil
 }
 
-// earlier returns the ts of a message carrying m.Key: a reply in the
-// thread m.ThreadTS, or else a channel message newer than m.Since. It
-// returns "" if there is none.
-func (s Slack) earlier(ctx context.Context, m Message) (string, error) {
+// earlier returns the channel's ID and the ts of a message carrying m.Key:
+// a reply in the thread m.ThreadTS, or else a channel message newer than
+// m.Since. The ts is "" if there is none.
+func (s Slack) earlier(ctx context.Context, m Message) (channel, ts string, err error) {
 	if m.Key == "" {
-		return "", errors.New("the message has no Key to look for")
+		return "", "", errors.New("the message has no Key to look for")
 	}
 	id, err := s.channelID(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if m.ThreadTS != "" {
 		p := &slack.GetConversationRepliesParameters{ChannelID: id, Timestamp: m.ThreadTS, IncludeAllMetadata: true, Limit: pageSize}
 		for {
 			msgs, _, next, err := s.Client.GetConversationRepliesContext(ctx, p)
 			if err != nil {
-				return "", fmt.Errorf("read thread %s (conversations.replies; needs scopes channels:history and groups:history): %w", m.ThreadTS, err)
+				return "", "", fmt.Errorf("read thread %s (conversations.replies; needs scopes channels:history and groups:history): %w", m.ThreadTS, err)
 			}
 			if ts := withKey(msgs, m.Key); ts != "" || next == "" {
-				return ts, nil
+				return id, ts, nil
 			}
 			p.Cursor = next
 		}
@@ -156,10 +156,10 @@ func (s Slack) earlier(ctx context.Context, m Message) (string, error) {
 	for {
 		res, err := s.Client.GetConversationHistoryContext(ctx, p)
 		if err != nil {
-			return "", fmt.Errorf("read history (conversations.history; needs scopes channels:history and groups:history): %w", err)
+			return "", "", fmt.Errorf("read history (conversations.history; needs scopes channels:history and groups:history): %w", err)
 		}
 		if ts := withKey(res.Messages, m.Key); ts != "" || res.ResponseMetaData.NextCursor == "" {
-			return ts, nil
+			return id, ts, nil
 		}
 		p.Cursor = res.ResponseMetaData.NextCursor
 	}

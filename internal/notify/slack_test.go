@@ -45,14 +45,14 @@ func TestPost(t *testing.T) {
 	ctx := context.Background()
 	s, f := startSlack(t)
 
-	first, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "test", State: "deployed", Text: "checkout v1.42.0 is in test"})
+	channel, first, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "test", State: "deployed", Text: "checkout v1.42.0 is in test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first == "" {
-		t.Fatal("first message returned no ts")
+	if first == "" || channel != notifytest.ChannelID {
+		t.Fatalf("first message returned ts %q in channel %q, want a ts in %s", first, channel, notifytest.ChannelID)
 	}
-	second, err := s.Post(ctx, Message{
+	_, second, err := s.Post(ctx, Message{
 		Product: "checkout", Version: "v1.42.0", Stage: "staging", State: "waiting for signoff",
 		Text:     "*checkout v1.42.0* needs QA signoff",
 		ThreadTS: first,
@@ -137,7 +137,7 @@ func TestPost(t *testing.T) {
 func TestUpdateReplacesButtonsWithText(t *testing.T) {
 	ctx := context.Background()
 	s, f := startSlack(t)
-	ts, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "prod", Text: "approve?",
+	_, ts, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "prod", Text: "approve?",
 		Buttons: []Button{{Action: ActionApprove, Label: "Approve", Value: "yes"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestSlackErrorsAreReported(t *testing.T) {
 	ctx := context.Background()
 	s, _ := startSlack(t)
 	s.Channel = "C0GONE"
-	_, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "prod", Text: "x"})
+	_, _, err := s.Post(ctx, Message{Product: "checkout", Version: "v1.42.0", Stage: "prod", Text: "x"})
 	if err == nil || !strings.Contains(err.Error(), "channel_not_found") || !strings.Contains(err.Error(), "checkout v1.42.0 prod") {
 		t.Errorf("post: err = %v, want the release and Slack's reason", err)
 	}
@@ -190,7 +190,7 @@ func TestRecheck(t *testing.T) {
 	}
 	post := func(t *testing.T, s Slack, m Message) string {
 		t.Helper()
-		ts, err := s.Post(ctx, m)
+		_, ts, err := s.Post(ctx, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,7 @@ func TestRecheck(t *testing.T) {
 	t.Run("unknown_channel_name_is_a_clear_error", func(t *testing.T) {
 		s, f := startSlack(t)
 		s.Channel = "#nowhere"
-		_, err := s.Post(ctx, again(msg("wf/run/7", "")))
+		_, _, err := s.Post(ctx, again(msg("wf/run/7", "")))
 		if err == nil || !strings.Contains(err.Error(), `no channel named "nowhere"`) || !strings.Contains(err.Error(), "checkout v1.42.0 prod") {
 			t.Errorf("err = %v, want it to name the missing channel and the release", err)
 		}
@@ -322,7 +322,7 @@ func TestRecheck(t *testing.T) {
 
 	t.Run("recheck_without_a_key_is_an_error", func(t *testing.T) {
 		s, f := startSlack(t)
-		if _, err := s.Post(ctx, again(msg("", ""))); err == nil || !strings.Contains(err.Error(), "no Key") {
+		if _, _, err := s.Post(ctx, again(msg("", ""))); err == nil || !strings.Contains(err.Error(), "no Key") {
 			t.Errorf("err = %v, want a missing key reported", err)
 		}
 		if n := len(f.Messages()); n != 0 {
@@ -346,18 +346,18 @@ func TestRecheckAfterLostReply(t *testing.T) {
 			m := Message{Product: "checkout", Version: "v1.42.0", Stage: "prod", Text: "checkout v1.42.0 is in production",
 				Key: "wf/run/7", Since: time.Now().Add(-time.Minute)}
 			if thread {
-				parent, err := s.Post(ctx, Message{Text: "checkout v1.42.0"})
+				_, parent, err := s.Post(ctx, Message{Text: "checkout v1.42.0"})
 				if err != nil {
 					t.Fatal(err)
 				}
 				m.ThreadTS = parent
 			}
 			f.LoseReplies(1)
-			if _, err := s.Post(ctx, m); err == nil {
+			if _, _, err := s.Post(ctx, m); err == nil {
 				t.Fatal("the post whose reply was lost reported no error")
 			}
 			m.Recheck = true
-			ts, err := s.Post(ctx, m)
+			_, ts, err := s.Post(ctx, m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -385,7 +385,7 @@ func TestRecheckWithoutReadScope(t *testing.T) {
 	s, f := startSlack(t, notifytest.Deny("conversations.history", "missing_scope"))
 	m := Message{Text: "checkout v1.42.0 waits for qa", Key: "wf/run/3", Recheck: true}
 	for range 2 {
-		if _, err := s.Post(ctx, m); err != nil {
+		if _, _, err := s.Post(ctx, m); err != nil {
 			t.Fatalf("recheck without the history scope: %v", err)
 		}
 	}
@@ -394,7 +394,7 @@ func TestRecheckWithoutReadScope(t *testing.T) {
 	}
 
 	s, f = startSlack(t, notifytest.Deny("conversations.history", "ratelimited"))
-	if _, err := s.Post(ctx, m); err == nil || !strings.Contains(err.Error(), "ratelimited") {
+	if _, _, err := s.Post(ctx, m); err == nil || !strings.Contains(err.Error(), "ratelimited") {
 		t.Errorf("recheck on a failing history read: err %v, want the read's error", err)
 	}
 	if n := f.Count("waits for qa"); n != 0 {

@@ -244,7 +244,7 @@ func checkOnce(t *testing.T, s *e2e.Stack, repo *gittest.Repo, posted *notifytes
 		t.Errorf("%s: signoffs %+v, want quinn's and sam's, once each", v, st.Signoffs)
 	}
 	for _, msg := range []string{v + " waits for qa", v + " waits for sre", v + " is in production"} {
-		if n := posted.Count(msg); n != 1 {
+		if n := posted.Posted(msg); n != 1 {
 			t.Errorf("%s: Slack message %q posted %d times, want once", v, msg, n)
 		}
 	}

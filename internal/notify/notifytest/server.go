@@ -165,6 +165,18 @@ func (s *Server) Count(substr string) int {
 	return n
 }
 
+// Posted returns how many messages were posted with substr in their text
+// or blocks, whatever chat.update did to them since.
+func (s *Server) Posted(substr string) int {
+	n := 0
+	for _, m := range s.Messages() {
+		if strings.Contains(m.Form.Get("text"), substr) || strings.Contains(m.Form.Get("blocks"), substr) {
+			n++
+		}
+	}
+	return n
+}
+
 // Buttons returns the values of the buttons in the messages' blocks, in
 // the order the messages were posted.
 func (s *Server) Buttons() []string {
