@@ -321,6 +321,8 @@ notifications:
 	if n := fake.Posted("the canary of api on prod at 50% is marginal (score 0, too little traffic to judge in 4s)"); n != 1 {
 		t.Errorf("the canary question was posted %d times, want once", n)
 	}
+	e2e.SaveHistory(t, addr, workflows.ReleaseID("shop", "v1.8.0"), "release-slack")
+	e2e.SaveHistory(t, addr, workflows.DeployID("shop", "v1.9.0", "prod", "api"), "service-deploy-canary-slack")
 	if n := fake.Count("shop v1.9.0: the canary of api on prod at 50%: sam chose to continue"); n != 1 {
 		t.Errorf("%d messages say sam's answer, want the question to", n)
 	}
