@@ -48,9 +48,10 @@ func readProcStat(pid int) (procStat, error) {
 	return procStat{State: f[0][0], Session: sid, StartTicks: start}, nil
 }
 
-// listens reports whether process pid holds a TCP socket listening on
-// port: the instance it started answers its health check, not another
-// process that took the port first.
+// listens reports whether process pid, or a process of the session it
+// leads (an entrypoint that is a wrapper may leave listening to a child),
+// holds a TCP socket listening on port: the instance it started answers
+// its health check, not another process that took the port first.
 func listens(pid, port int) (bool, error) {
 	inodes := map[string]bool{}
 	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
@@ -73,17 +74,42 @@ func listens(pid, port int) (bool, error) {
 	if len(inodes) == 0 {
 		return false, nil
 	}
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	fds, err := os.ReadDir(dir)
+	held, err := holds(pid, inodes)
 	if errors.Is(err, fs.ErrNotExist) {
 		// The process is gone: whoever answers on the port, it is not it.
 		return false, nil
 	}
+	if err != nil || held {
+		return held, err
+	}
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return false, err
+	}
+	for _, d := range procs {
+		other, err := strconv.Atoi(d.Name())
+		if err != nil || other == pid {
+			continue
+		}
+		if st, err := readProcStat(other); err != nil || st.Session != pid {
+			continue
+		}
+		if held, _ := holds(other, inodes); held {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// holds reports whether process pid has one of the sockets open.
+func holds(pid int, sockets map[string]bool) (bool, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	fds, err := os.ReadDir(dir)
 	if err != nil {
 		return false, err
 	}
 	for _, fd := range fds {
-		if target, err := os.Readlink(dir + "/" + fd.Name()); err == nil && inodes[target] {
+		if target, err := os.Readlink(dir + "/" + fd.Name()); err == nil && sockets[target] {
 			return true, nil
 		}
 	}
