@@ -161,6 +161,18 @@ func printStatus(out io.Writer, st workflows.Status) {
 	for _, a := range st.Artifacts {
 		fmt.Fprintf(out, "image: %s %s\n", a.Service, a.Ref())
 	}
+	for _, d := range st.Deploys {
+		for _, v := range d.Verdicts {
+			line := fmt.Sprintf("canary: %s on %s at %d%%: %s, score %.0f", d.Service, d.Env, v.Weight, v.Class, v.Score)
+			if v.NoData {
+				line += fmt.Sprintf(", too little traffic to judge in %s", v.Window)
+			}
+			fmt.Fprintf(out, "%s: %s\n", line, v.Detail)
+		}
+		if d.Outcome == workflows.RolledBack {
+			fmt.Fprintf(out, "rolled back: %s on %s: %s\n", d.Service, d.Env, d.Reason)
+		}
+	}
 	for _, r := range st.Refusals {
 		fmt.Fprintf(out, "refused %s from %s: %s\n", r.Message, r.Person, r.Reason)
 	}

@@ -101,6 +101,15 @@ func TestDeploy_process_target(t *testing.T) {
 		if got := e2e.Serving(t, stk, "prod", "auth-server"); got != "auth-server v1.1.0" {
 			t.Errorf("prod auth-server serves %q after the rollback, want v1.1.0", got)
 		}
+		out = e2e.MustCLI(t, stk.Srv.Addr, "status", "v1.1.5", "--product", "shop")
+		for _, want := range []string{
+			"canary: auth-server on prod at 20%: marginal, score 0, too little traffic to judge in 16s: ",
+			"rolled back: auth-server on prod: canary marginal at 20% (score 0); rita chose to roll back: no traffic yet",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("status of v1.1.5:\n%s\nwant a line with %q", out, want)
+			}
+		}
 		e2e.SaveHistory(t, stk.Srv.Addr, workflows.DeployID("shop", "v1.1.5", "prod", "auth-server"), "service-deploy-canary-no-data")
 		dep := st.Deploys[len(st.Deploys)-1]
 		if n := len(dep.Verdicts); n != 4 || !dep.Verdicts[3].NoData || dep.Verdicts[3].Window != 16*time.Second {
