@@ -104,8 +104,10 @@ func (c *cli) canaryCmd() *cobra.Command {
 judge even after being watched for three more pauses, waits for a person:
 "signalman status VERSION" shows it. continue ramps the canary on; rollback
 returns the service to its stable version and fails the release. With no
-decision within the canary's decision_timeout, it rolls back.`,
-		Example: `  signalman canary v1.101.0 continue --service api --reason "low traffic at night, errors flat" --as sam`,
+decision within the canary's decision_timeout, it rolls back. Without
+--service, the decision goes to the deploy the release is running now.`,
+		Example: `  signalman canary v1.101.0 continue --reason "low traffic at night, errors flat" --as sam
+  signalman canary v1.101.0 rollback --service api --reason "p99 up 40%" --as sam`,
 		Args:    exactArgs(2, "VERSION and a decision (continue or rollback)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cont bool
@@ -116,10 +118,14 @@ decision within the canary's decision_timeout, it rolls back.`,
 			default:
 				return usage("canary: decision %q: want continue or rollback", args[1])
 			}
-			if service == "" {
-				return usage("canary: --service is required: the service whose canary waits")
-			}
 			return c.withRelease(cmd, args[0], func(rs control.Releases, product, v string) error {
+				if service == "" {
+					dep, err := rs.Deploying(cmd.Context(), product, v)
+					if err != nil {
+						return err
+					}
+					env, service = dep.Env, dep.Service
+				}
 				req := workflows.CanaryDecisionRequest{Person: c.person, Continue: cont, Reason: reason}
 				if err := rs.CanaryDecision(cmd.Context(), product, v, env, service, req); err != nil {
 					return err
@@ -129,8 +135,8 @@ decision within the canary's decision_timeout, it rolls back.`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", config.Prod, "environment")
-	cmd.Flags().StringVar(&service, "service", "", "the service whose canary waits (required)")
+	cmd.Flags().StringVar(&env, "env", config.Prod, "environment (with --service)")
+	cmd.Flags().StringVar(&service, "service", "", "the service whose canary waits (default: the release's running deploy)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
 	return cmd
 }

@@ -93,7 +93,8 @@ func TestDeploy_process_target(t *testing.T) {
 		if r := e2e.CLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--service", "auth-server", "--as", "mallory"); r.Code != 3 || !strings.Contains(r.Stderr, "mallory may not decide on this canary") {
 			t.Errorf("a decision by someone not allowed: exit %d (%s), want 3 and a refusal", r.Code, r.Stderr)
 		}
-		e2e.MustCLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--service", "auth-server", "--reason", "no traffic yet", "--as", "rita")
+		// Without --service: the deploy the release is running now.
+		e2e.MustCLI(t, stk.Srv.Addr, "canary", "v1.1.5", "rollback", "--product", "shop", "--reason", "no traffic yet", "--as", "rita")
 		st := e2e.WaitFinished(t, stk, "v1.1.5")
 		if st.State != workflows.Failed || !strings.Contains(st.Error, "rita chose to roll back: no traffic yet") {
 			t.Fatalf("v1.1.5: %s: %q; want rolled back by rita", st.State, st.Error)
@@ -111,6 +112,9 @@ func TestDeploy_process_target(t *testing.T) {
 			}
 		}
 		e2e.SaveHistory(t, stk.Srv.Addr, workflows.DeployID("shop", "v1.1.5", "prod", "auth-server"), "service-deploy-canary-no-data")
+		if r := e2e.CLI(t, stk.Srv.Addr, "canary", "v1.1.5", "continue", "--product", "shop", "--as", "rita"); r.Code != 3 || !strings.Contains(r.Stderr, "deploying nothing now") {
+			t.Errorf("a decision for a release that ended: exit %d (%s), want 3 and why", r.Code, r.Stderr)
+		}
 		dep := st.Deploys[len(st.Deploys)-1]
 		if n := len(dep.Verdicts); n != 4 || !dep.Verdicts[3].NoData || dep.Verdicts[3].Window != 16*time.Second {
 			t.Errorf("verdicts %+v: want four, the last with no data over 16s", dep.Verdicts)

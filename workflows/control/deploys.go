@@ -22,6 +22,25 @@ func (r Releases) Deploy(ctx context.Context, product, version, env, service str
 	return d, v.Get(&d)
 }
 
+// Deploying reads the service deploy a running release is in the middle
+// of, or says it is in none.
+func (r Releases) Deploying(ctx context.Context, product, version string) (workflows.DeployResult, error) {
+	st, err := r.Status(ctx, product, version)
+	if err != nil {
+		return workflows.DeployResult{}, err
+	}
+	if st.Finished() || st.Deploying == "" {
+		return workflows.DeployResult{}, &RefusedError{Release: product + " " + version,
+			Reason: fmt.Sprintf("it is deploying nothing now (%s at %s); name the service with --service", st.State, st.Stage)}
+	}
+	v, err := r.Client.QueryWorkflow(ctx, st.Deploying, "", workflows.QueryStatus)
+	if err != nil {
+		return workflows.DeployResult{}, fmt.Errorf("query %s: %w", st.Deploying, err)
+	}
+	var d workflows.DeployResult
+	return d, v.Get(&d)
+}
+
 // CanaryDecision answers a marginal canary: continue or roll back.
 func (r Releases) CanaryDecision(ctx context.Context, product, version, env, service string, req workflows.CanaryDecisionRequest) error {
 	id := workflows.DeployID(product, version, env, service)
