@@ -108,7 +108,7 @@ decision within the canary's decision_timeout, it rolls back. Without
 --service, the decision goes to the deploy the release is running now.`,
 		Example: `  signalman canary v1.101.0 continue --reason "low traffic at night, errors flat" --as sam
   signalman canary v1.101.0 rollback --service api --reason "p99 up 40%" --as sam`,
-		Args:    exactArgs(2, "VERSION and a decision (continue or rollback)"),
+		Args: exactArgs(2, "VERSION and a decision (continue or rollback)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cont bool
 			switch args[1] {
