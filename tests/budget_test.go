@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -148,12 +148,11 @@ func historySizes(ctx context.Context, c client.Client, id, runID string) ([]run
 		r := runSize{id: id, run: n}
 		var children [][2]string
 		next := ""
-		it := c.GetWorkflowHistory(ctx, id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			e, err := it.Next()
-			if err != nil {
-				return nil, fmt.Errorf("history of %s run %s: %w", id, runID, err)
-			}
+		events, err := e2e.History(ctx, c, id, runID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
 			r.events++
 			r.bytes += proto.Size(e)
 			if a := e.GetWorkflowExecutionStartedEventAttributes(); a != nil {

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/signalman/signalman/tests/e2e"
 )
 
 // assertNoSecret fails the test if secret appears in the full history of
@@ -23,20 +24,17 @@ func assertNoSecret(t *testing.T, addr, secret string, workflowIDs ...string) {
 	}
 	defer c.Close()
 	for _, id := range workflowIDs {
-		it := c.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		n := 0
-		for it.HasNext() {
-			e, err := it.Next()
-			if err != nil {
-				t.Fatalf("history of %s: %v", id, err)
-			}
-			n++
+		events, err := e2e.History(ctx, c, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
 			data, _ := protojson.Marshal(e)
 			if strings.Contains(string(data), secret) {
 				t.Errorf("the secret appears in event %d (%s) of %s", e.GetEventId(), e.GetEventType(), id)
 			}
 		}
-		if n == 0 {
+		if len(events) == 0 {
 			t.Errorf("no history for %s", id)
 		}
 	}

@@ -119,12 +119,11 @@ func (o *overhead) add(ctx context.Context, b *testing.B, c client.Client, id st
 	started := map[int64]time.Time{}
 	var first, last time.Time
 	var children []string
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			b.Fatalf("history of %s: %v", id, err)
-		}
+	events, err := e2e.History(ctx, c, id, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range events {
 		at := e.GetEventTime().AsTime()
 		if first.IsZero() {
 			first = at

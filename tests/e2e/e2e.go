@@ -565,6 +565,21 @@ func CheckImages(t testing.TB, s *Stack, st workflows.Status, commit string) {
 //	go test ./tests/... -run 'TestRelease_survives|TestTrains|TestDeploy_process' -record
 var record = flag.Bool("record", false, "write the histories of end-to-end runs to tests/testdata/ for the replay test")
 
+// History reads every event of a workflow run's history (runID "" is the
+// latest run).
+func History(ctx context.Context, c client.Client, workflowID, runID string) ([]*historypb.HistoryEvent, error) {
+	var events []*historypb.HistoryEvent
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", workflowID, err)
+		}
+		events = append(events, e)
+	}
+	return events, nil
+}
+
 // SaveHistory writes a workflow's history as tests/testdata/<name>.json
 // when -record is set.
 func SaveHistory(t testing.TB, addr, workflowID, name string) {
@@ -579,15 +594,11 @@ func SaveHistory(t testing.TB, addr, workflowID, name string) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var h historypb.History
-	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatalf("history of %s: %v", workflowID, err)
-		}
-		h.Events = append(h.Events, e)
+	events, err := History(ctx, c, workflowID, "")
+	if err != nil {
+		t.Fatal(err)
 	}
+	h := historypb.History{Events: events}
 	scrubHistory(&h)
 	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 	if err != nil {
