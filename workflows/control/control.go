@@ -147,9 +147,8 @@ func (r Releases) deployPhase(ctx context.Context, st *workflows.Status) {
 	if st.Deploying == "" {
 		return
 	}
-	v, err := r.Client.QueryWorkflow(ctx, st.Deploying, "", workflows.QueryStatus)
-	var d workflows.DeployResult
-	if err != nil || v.Get(&d) != nil || d.Phase == "" {
+	d, err := r.deploy(ctx, st.Deploying)
+	if err != nil || d.Phase == "" {
 		return
 	}
 	st.DeployPhase = fmt.Sprintf("%s on %s: %s", d.Service, d.Env, d.Phase)

@@ -14,10 +14,15 @@ import (
 
 // Deploy reads one service deploy's status (its phase and canary verdicts).
 func (r Releases) Deploy(ctx context.Context, product, version, env, service string) (workflows.DeployResult, error) {
+	return r.deploy(ctx, workflows.DeployID(product, version, env, service))
+}
+
+// deploy reads the status of the service deploy with workflow ID id.
+func (r Releases) deploy(ctx context.Context, id string) (workflows.DeployResult, error) {
 	var d workflows.DeployResult
-	v, err := r.Client.QueryWorkflow(ctx, workflows.DeployID(product, version, env, service), "", workflows.QueryStatus)
+	v, err := r.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
 	if err != nil {
-		return d, fmt.Errorf("query deploy of %s %s to %s: %w", service, version, env, err)
+		return d, fmt.Errorf("query %s: %w", id, err)
 	}
 	return d, v.Get(&d)
 }
@@ -33,12 +38,7 @@ func (r Releases) Deploying(ctx context.Context, product, version string) (workf
 		return workflows.DeployResult{}, &RefusedError{Release: product + " " + version,
 			Reason: fmt.Sprintf("it is deploying nothing now (%s at %s); name the service with --service", st.State, st.Stage)}
 	}
-	v, err := r.Client.QueryWorkflow(ctx, st.Deploying, "", workflows.QueryStatus)
-	if err != nil {
-		return workflows.DeployResult{}, fmt.Errorf("query %s: %w", st.Deploying, err)
-	}
-	var d workflows.DeployResult
-	return d, v.Get(&d)
+	return r.deploy(ctx, st.Deploying)
 }
 
 // CanaryDecision answers a marginal canary: continue or roll back.
