@@ -14,7 +14,8 @@ import (
 // its step's pause): the router's records of every request to the stable
 // and the canary versions. Too little traffic is never a pass: it comes
 // back marginal and marked NoData, to be watched longer or decided by a
-// person.
+// person. So does too little on a critical metric (by default the error
+// rate), whatever the others say, unless they fail the canary.
 func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdict, error) {
 	if req.Step < 0 || req.Step >= len(req.Canary.Steps) {
 		return Verdict{}, badInput("canary of %s: no step %d", req.Service, req.Step)
@@ -136,11 +137,17 @@ func interval(window time.Duration) time.Duration {
 	return max(window/(2*canary.DefaultMinSamples), 100*time.Millisecond)
 }
 
-// judgeConfig maps the pipeline's canary settings to the judge's.
+// judgeConfig maps the pipeline's canary settings to the judge's. A metric
+// whose critical is unset, as in a pipeline recorded before it existed,
+// takes the default for its name; no metrics at all leave the judge's
+// defaults, in which the error rate is critical too.
 func judgeConfig(c config.Canary) canary.Config {
 	cfg := canary.Config{Confidence: c.Confidence, Marginal: c.Marginal, Pass: c.Pass}
 	for _, m := range c.Metrics {
-		cfg.Metrics = append(cfg.Metrics, canary.Metric{Name: m.Name, Direction: m.Direction, Weight: m.Weight, Tolerance: m.Tolerance, AbsTolerance: m.AbsTolerance})
+		cfg.Metrics = append(cfg.Metrics, canary.Metric{
+			Name: m.Name, Direction: m.Direction, Weight: m.Weight,
+			Tolerance: m.Tolerance, AbsTolerance: m.AbsTolerance, Critical: m.IsCritical(),
+		})
 	}
 	return cfg
 }

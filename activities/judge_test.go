@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signalman/signalman/internal/canary"
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/deploy/router"
 )
@@ -17,8 +19,10 @@ import (
 // fakePrometheus is a stateless fake of the one Prometheus endpoint the
 // judge uses (GET /api/v1/query_range): it answers every query with a
 // series of 20 values, from bad when the query selects the canary pool and
-// the metric named in canaryBad, from good otherwise.
-func fakePrometheus(t *testing.T, canaryBad string) *httptest.Server {
+// the metric named in canaryBad, from good otherwise; only 9 values, too
+// few to judge, when it selects the canary pool and the metric named in
+// canaryFew.
+func fakePrometheus(t *testing.T, canaryBad, canaryFew string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/v1/query_range" {
 			http.NotFound(w, r)
@@ -32,8 +36,12 @@ func fakePrometheus(t *testing.T, canaryBad string) *httptest.Server {
 		if strings.Contains(q, `pool="canary"`) && strings.Contains(q, canaryBad) {
 			base = 0.3
 		}
+		n := 20
+		if strings.Contains(q, `pool="canary"`) && strings.Contains(q, canaryFew) {
+			n = 9
+		}
 		var values []string
-		for i := range 20 {
+		for i := range n {
 			values = append(values, fmt.Sprintf(`[%d,"%g"]`, 1772460000+i, base+float64(i%3)*0.001))
 		}
 		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[%s]}]}}`, strings.Join(values, ","))
@@ -43,11 +51,29 @@ func fakePrometheus(t *testing.T, canaryBad string) *httptest.Server {
 }
 
 func TestAnalyzeCanary_from_prometheus(t *testing.T) {
+	const errorsQuery = "router_request_errors_total"
 	for _, tc := range []struct {
-		name, bad, want string
+		name, bad, few string
+		// errorRateCritical is the error rate's critical; nil leaves it unset.
+		errorRateCritical *bool
+		want              string
+		wantNoData        bool
+		wantDetail        string // a part of the verdict's detail, or ""
 	}{
-		{name: "canary_errors_fail", bad: "router_request_errors_total", want: Fail},
-		{name: "same_as_baseline_passes", bad: "nothing", want: Pass},
+		{name: "canary_errors_fail", bad: errorsQuery, few: "nothing", want: Fail},
+		{name: "same_as_baseline_passes", bad: "nothing", few: "nothing", want: Pass},
+		{
+			name: "too_few_canary_error_rates_is_nodata_not_pass", bad: "nothing", few: errorsQuery,
+			want: Marginal, wantNoData: true, wantDetail: "nodata, error_rate is critical and has too few samples",
+		},
+		{
+			name: "too_few_error_rates_of_a_non_critical_error_rate_pass_on_latency", bad: "nothing", few: errorsQuery,
+			errorRateCritical: ptr(false), want: Pass,
+		},
+		{
+			name: "canary_errors_fail_a_critical_error_rate_outweighed_in_the_score", bad: errorsQuery, few: "nothing",
+			errorRateCritical: ptr(true), want: Fail, wantDetail: "fail, error_rate is critical and high, score 95.2",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// The router runs in the test; a router process is never started.
@@ -67,20 +93,75 @@ func TestAnalyzeCanary_from_prometheus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prom := fakePrometheus(t, tc.bad)
+			prom := fakePrometheus(t, tc.bad, tc.few)
+			// Latency outweighs the error rate, so that only a critical
+			// error rate can fail the canary on its own.
+			latencyWeight := 1.0
+			if tc.errorRateCritical != nil {
+				latencyWeight = 20
+			}
 			c := config.Canary{
 				Steps: []config.CanaryStep{{Weight: 10, Pause: 10 * time.Second}}, Confidence: 0.98, Marginal: 75, Pass: 95, Prometheus: prom.URL,
 				Metrics: []config.CanaryMetric{
-					{Name: "error_rate", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.001},
-					{Name: "latency", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.005},
+					{Name: "error_rate", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.001, Critical: tc.errorRateCritical},
+					{Name: "latency", Direction: "increase", Weight: latencyWeight, Tolerance: 0.1, AbsTolerance: 0.005},
 				},
 			}
 			v, err := runActivity(t, d.AnalyzeCanary, AnalyzeRequest{Product: "shop", Env: "prod", Service: "api", Canary: c, Step: 0})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Class != tc.want {
-				t.Errorf("verdict %s (%s), want %s", v.Class, v.Detail, tc.want)
+			if v.Class != tc.want || v.NoData != tc.wantNoData {
+				t.Errorf("verdict %s, no data %v (%s); want %s, no data %v", v.Class, v.NoData, v.Detail, tc.want, tc.wantNoData)
+			}
+			if !strings.Contains(v.Detail, tc.wantDetail) {
+				t.Errorf("detail %q, want it to contain %q", v.Detail, tc.wantDetail)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestJudgeConfig_maps_critical(t *testing.T) {
+	tests := []struct {
+		name    string
+		metrics []config.CanaryMetric
+		want    map[string]bool // critical by metric name
+	}{
+		{
+			name:    "unset_critical_makes_error_rate_critical_and_latency_not",
+			metrics: []config.CanaryMetric{{Name: config.MetricErrorRate}, {Name: config.MetricLatency}},
+			want:    map[string]bool{canary.ErrorRate: true, canary.Latency: false},
+		},
+		{
+			name:    "explicit_false_on_error_rate_is_kept",
+			metrics: []config.CanaryMetric{{Name: config.MetricErrorRate, Critical: ptr(false)}},
+			want:    map[string]bool{canary.ErrorRate: false},
+		},
+		{
+			name:    "explicit_true_on_latency_is_kept",
+			metrics: []config.CanaryMetric{{Name: config.MetricLatency, Critical: ptr(true)}},
+			want:    map[string]bool{canary.Latency: true},
+		},
+		{
+			name: "no_metrics_leave_the_judges_defaults_with_error_rate_critical",
+			want: map[string]bool{canary.ErrorRate: true, canary.Latency: false},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := judgeConfig(config.Canary{Metrics: tt.metrics})
+			metrics := cfg.Metrics
+			if len(metrics) == 0 {
+				metrics = canary.DefaultMetrics()
+			}
+			got := make(map[string]bool)
+			for _, m := range metrics {
+				got[m.Name] = m.Critical
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("critical = %v, want %v", got, tt.want)
 			}
 		})
 	}

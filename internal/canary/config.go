@@ -39,6 +39,11 @@ type Metric struct {
 	Direction string  // the harmful change: Increase (default), Decrease or Either
 	Weight    float64 // share of the score (default 1)
 
+	// Critical makes the metric decide alone, as Kayenta's critical
+	// metrics do: harmful, it fails the canary whatever the score; with
+	// too few samples, the canary cannot pass (see Judge).
+	Critical bool
+
 	// A shift of the canary from the baseline counts as a change only when
 	// it is beyond both tolerances: Tolerance relative to the baseline's
 	// median (default 0.1, ten percent; zero means the default) and
@@ -58,10 +63,11 @@ const (
 
 // DefaultMetrics returns the metrics judged when a Config names none: the
 // router's error rate, where a shift of up to a tenth of a percentage point
-// is accepted, and latency; both harmful when they increase.
+// is accepted, and latency; both harmful when they increase. The error
+// rate is critical: a canary is never passed on its latency alone.
 func DefaultMetrics() []Metric {
 	return []Metric{
-		{Name: ErrorRate, Direction: Increase, AbsTolerance: 0.001},
+		{Name: ErrorRate, Direction: Increase, AbsTolerance: 0.001, Critical: true},
 		{Name: Latency, Direction: Increase},
 	}
 }

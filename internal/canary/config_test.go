@@ -58,8 +58,11 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatalf("default metrics = %+v, want error_rate then latency", got.Metrics)
 	}
 	m := got.Metrics[1]
-	if m.Direction != Increase || m.Weight != 1 || m.Tolerance != 0.1 || m.AbsTolerance != 0 {
-		t.Errorf("latency defaults = %+v", m)
+	if m.Direction != Increase || m.Weight != 1 || m.Tolerance != 0.1 || m.AbsTolerance != 0 || m.Critical {
+		t.Errorf("latency defaults = %+v, want not critical", m)
+	}
+	if e := got.Metrics[0]; !e.Critical {
+		t.Errorf("error_rate defaults = %+v, want critical", e)
 	}
 }
 

@@ -2,7 +2,10 @@
 // each metric's canary samples are compared with the baseline's by a
 // Mann-Whitney U test and a Hodges-Lehmann shift estimate, classified high,
 // low or pass, and the weights of the metrics that pass make a score from 0
-// to 100 that classifies the canary pass, marginal or fail.
+// to 100 that classifies the canary pass, marginal or fail. A critical
+// metric decides alone: harmful, it fails the canary whatever the score,
+// and with too few samples it keeps the canary from passing (nodata), so
+// that no canary passes on latency while its error rate went unjudged.
 //
 // The judge and its statistics are pure and deterministic. The samples come
 // from the traffic router's request records (Samples) or from Prometheus.
@@ -19,8 +22,8 @@ import (
 const (
 	ClassPass     = "pass"     // canary: score >= Pass; metric: no change beyond tolerance
 	ClassMarginal = "marginal" // canary: Marginal <= score < Pass; a person decides
-	ClassFail     = "fail"     // canary: score < Marginal
-	ClassNoData   = "nodata"   // too few samples to judge; never a pass
+	ClassFail     = "fail"     // canary: score < Marginal, or a critical metric harmful
+	ClassNoData   = "nodata"   // too few samples to judge, on every metric or a critical one; never a pass
 	ClassHigh     = "high"     // metric: canary significantly higher, beyond tolerance
 	ClassLow      = "low"      // metric: canary significantly lower, beyond tolerance
 )
@@ -33,14 +36,16 @@ const relativeFloor = 1e-9
 // Result is the verdict on a canary.
 type Result struct {
 	Class   string         // ClassPass, ClassMarginal, ClassFail or ClassNoData
-	Score   float64        // 0 to 100: the weight share of judged metrics that did not fail
+	Score   float64        // 0 to 100: the weight share of judged metrics that did not fail; 0 when none was judged
 	Metrics []MetricResult // one per metric, in the Config's order
 }
 
 // MetricResult is the verdict on one metric.
 type MetricResult struct {
-	Name  string // the Metric's name
-	Class string // ClassPass, ClassHigh, ClassLow or ClassNoData
+	Name     string // the Metric's name
+	Class    string // ClassPass, ClassHigh, ClassLow or ClassNoData
+	Critical bool   // the Metric is critical
+	Harmful  bool   // Class is the Metric's harmful direction, so it counts against the score
 
 	// P is the p-value of the test that decided Class: the test in the
 	// harmful direction for a pass, in the direction found for high and low;
@@ -57,9 +62,19 @@ type MetricResult struct {
 // Judge classifies the canary by comparing its samples with the baseline's,
 // metric by metric in cfg's order; the maps are keyed by metric name.
 // NaN and infinite samples are dropped. A metric with fewer than MinSamples
-// samples on either side is ClassNoData and left out of the score; when
-// every metric is, the canary is ClassNoData, which is not a pass. Fields of
-// cfg that are zero or that Validate would refuse take their defaults.
+// samples on either side is ClassNoData and left out of the score. The
+// canary is then, in this order:
+//
+//   - ClassNoData when every metric is ClassNoData;
+//   - ClassFail when a critical metric changed in its harmful direction,
+//     whatever the score, or when the score is below Marginal;
+//   - ClassNoData when a critical metric is ClassNoData, however well
+//     the others did: the canary never passes without that metric. Score
+//     and Metrics still say how the others were judged;
+//   - else ClassPass or ClassMarginal by the score.
+//
+// Fields of cfg that are zero or that Validate would refuse take their
+// defaults.
 func Judge(cfg Config, baseline, canary map[string][]float64) Result {
 	cfg = cfg.effective()
 	alpha := 1 - cfg.Confidence
@@ -72,15 +87,19 @@ func Judge(cfg Config, baseline, canary map[string][]float64) Result {
 
 	r := Result{Metrics: make([]MetricResult, 0, len(cfg.Metrics))}
 	var passed, judged float64
+	var criticalHarmed, criticalUnjudged bool
 	for _, m := range cfg.Metrics {
 		mr := judgeMetric(m, alpha, cfg.MinSamples, baseline[m.Name], canary[m.Name])
 		r.Metrics = append(r.Metrics, mr)
 		if mr.Class == ClassNoData {
+			criticalUnjudged = criticalUnjudged || m.Critical
 			continue
 		}
 		w := m.Weight / maxWeight
 		judged += w
-		if !harmful(m.Direction, mr.Class) {
+		if mr.Harmful {
+			criticalHarmed = criticalHarmed || m.Critical
+		} else {
 			passed += w
 		}
 	}
@@ -90,12 +109,14 @@ func Judge(cfg Config, baseline, canary map[string][]float64) Result {
 	}
 	r.Score = min(100, 100*passed/judged)
 	switch {
+	case criticalHarmed || r.Score < cfg.Marginal:
+		r.Class = ClassFail
+	case criticalUnjudged:
+		r.Class = ClassNoData
 	case r.Score >= cfg.Pass:
 		r.Class = ClassPass
-	case r.Score >= cfg.Marginal:
-		r.Class = ClassMarginal
 	default:
-		r.Class = ClassFail
+		r.Class = ClassMarginal
 	}
 	return r
 }
@@ -113,7 +134,7 @@ func harmful(direction, class string) bool {
 
 func judgeMetric(m Metric, alpha float64, minSamples int, baseline, canary []float64) MetricResult {
 	baseline, canary = finiteOnly(baseline), finiteOnly(canary)
-	r := MetricResult{Name: m.Name, Class: ClassNoData, P: 1, BaselineN: len(baseline), CanaryN: len(canary)}
+	r := MetricResult{Name: m.Name, Class: ClassNoData, Critical: m.Critical, P: 1, BaselineN: len(baseline), CanaryN: len(canary)}
 	if len(baseline) > 0 {
 		r.BaselineMedian = median(baseline)
 	}
@@ -150,6 +171,7 @@ func judgeMetric(m Metric, alpha float64, minSamples int, baseline, canary []flo
 			r.Class, r.P = class, p
 		}
 	}
+	r.Harmful = harmful(m.Direction, r.Class)
 	return r
 }
 
@@ -196,13 +218,37 @@ func finiteOnly(v []float64) []float64 {
 
 // Summary explains the result in one line, for example
 // "fail, score 50: error_rate high (canary 0.31 vs baseline 0, p=0.0001); latency pass".
+// When a critical metric decided the class, the line starts with it:
+// "nodata, error_rate is critical and has too few samples: ..." or
+// "fail, error_rate is critical and high, score 50: ...".
 func (r Result) Summary() string {
 	var b strings.Builder
-	if r.Class == ClassNoData {
+	// Rounded down, so that a marginal 94.99 never reads as a passing 95.
+	score := strconv.FormatFloat(math.Floor(r.Score*10)/10, 'f', -1, 64)
+	var unjudged, harmed []MetricResult
+	judgedAny := false
+	for _, m := range r.Metrics {
+		judgedAny = judgedAny || m.Class != ClassNoData
+		switch {
+		case m.Critical && m.Class == ClassNoData:
+			unjudged = append(unjudged, m)
+		case m.Critical && m.Harmful:
+			harmed = append(harmed, m)
+		}
+	}
+	switch {
+	case r.Class == ClassNoData && judgedAny && len(unjudged) == 1:
+		fmt.Fprintf(&b, "nodata, %s is critical and has too few samples", unjudged[0].Name)
+	case r.Class == ClassNoData && judgedAny && len(unjudged) > 1:
+		fmt.Fprintf(&b, "nodata, %s are critical and have too few samples", names(unjudged))
+	case r.Class == ClassNoData:
 		b.WriteString("nodata, too few samples to judge")
-	} else {
-		// Rounded down, so that a marginal 94.99 never reads as a passing 95.
-		fmt.Fprintf(&b, "%s, score %s", r.Class, strconv.FormatFloat(math.Floor(r.Score*10)/10, 'f', -1, 64))
+	case r.Class == ClassFail && len(harmed) == 1:
+		fmt.Fprintf(&b, "fail, %s is critical and %s, score %s", harmed[0].Name, harmed[0].Class, score)
+	case r.Class == ClassFail && len(harmed) > 1:
+		fmt.Fprintf(&b, "fail, %s are critical and changed for the worse, score %s", names(harmed), score)
+	default:
+		fmt.Fprintf(&b, "%s, score %s", r.Class, score)
 	}
 	for i, m := range r.Metrics {
 		sep := "; "
@@ -219,6 +265,19 @@ func (r Result) Summary() string {
 		}
 	}
 	return b.String()
+}
+
+// names lists the metrics' names as a sentence does: "a and b", "a, b and c".
+func names(ms []MetricResult) string {
+	s := ms[0].Name
+	for i, m := range ms[1:] {
+		if i == len(ms)-2 {
+			s += " and " + m.Name
+		} else {
+			s += ", " + m.Name
+		}
+	}
+	return s
 }
 
 // number formats a median with three significant digits, without an

@@ -113,17 +113,80 @@ func TestJudge(t *testing.T) {
 			class: ClassNoData, score: 0, metricClasses: []string{ClassNoData, ClassNoData},
 		},
 		{
-			name: "metric_without_data_is_left_out_of_the_score",
+			// The default error rate is critical: latency alone never passes.
+			name: "too_few_error_rate_samples_is_nodata_although_latency_passes",
 			cfg:  routerMetrics,
 			baseline: map[string][]float64{
-				ErrorRate: draw(1, 3, errorRate(0.01)),
+				ErrorRate: draw(1, 21, errorRate(0.01)),
 				Latency:   draw(2, 500, latency(1)),
 			},
 			canary: map[string][]float64{
-				ErrorRate: draw(3, 3, errorRate(0.01)),
+				ErrorRate: draw(3, 9, errorRate(0.01)),
+				Latency:   draw(4, 500, latency(1)),
+			},
+			class: ClassNoData, score: 100, metricClasses: []string{ClassNoData, ClassPass},
+		},
+		{
+			name: "non_critical_metric_without_data_is_left_out_of_the_score",
+			cfg:  Config{Metrics: []Metric{{Name: ErrorRate, AbsTolerance: 0.001, Critical: false}, {Name: Latency}}},
+			baseline: map[string][]float64{
+				ErrorRate: draw(1, 21, errorRate(0.01)),
+				Latency:   draw(2, 500, latency(1)),
+			},
+			canary: map[string][]float64{
+				ErrorRate: draw(3, 9, errorRate(0.01)),
 				Latency:   draw(4, 500, latency(1)),
 			},
 			class: ClassPass, score: 100, metricClasses: []string{ClassNoData, ClassPass},
+		},
+		{
+			// Too few error-rate samples must not turn a clear latency
+			// failure into a wait for more traffic.
+			name: "critical_metric_without_data_keeps_a_failing_score_a_fail",
+			cfg:  routerMetrics,
+			baseline: map[string][]float64{
+				ErrorRate: draw(1, 21, errorRate(0.01)),
+				Latency:   draw(2, 200, latency(1)),
+			},
+			canary: map[string][]float64{
+				ErrorRate: draw(3, 9, errorRate(0.01)),
+				Latency:   draw(4, 200, latency(1.5)),
+			},
+			class: ClassFail, score: 0, metricClasses: []string{ClassNoData, ClassHigh},
+		},
+		{
+			// The score, 100*20/21, passes; the critical error rate fails it.
+			name: "critical_metric_high_fails_although_the_score_passes",
+			cfg:  Config{Metrics: []Metric{{Name: ErrorRate, Weight: 1, Critical: true}, {Name: Latency, Weight: 20}}},
+			baseline: map[string][]float64{
+				ErrorRate: draw(1, 30, errorRate(0.01)),
+				Latency:   draw(2, 500, latency(1)),
+			},
+			canary: map[string][]float64{
+				ErrorRate: draw(3, 30, errorRate(0.3)),
+				Latency:   draw(4, 500, latency(1)),
+			},
+			class: ClassFail, score: 100 * 20.0 / 21, metricClasses: []string{ClassHigh, ClassPass},
+		},
+		{
+			name: "non_critical_metric_high_passes_on_the_score",
+			cfg:  Config{Metrics: []Metric{{Name: ErrorRate, Weight: 1}, {Name: Latency, Weight: 20}}},
+			baseline: map[string][]float64{
+				ErrorRate: draw(1, 30, errorRate(0.01)),
+				Latency:   draw(2, 500, latency(1)),
+			},
+			canary: map[string][]float64{
+				ErrorRate: draw(3, 30, errorRate(0.3)),
+				Latency:   draw(4, 500, latency(1)),
+			},
+			class: ClassPass, score: 100 * 20.0 / 21, metricClasses: []string{ClassHigh, ClassPass},
+		},
+		{
+			name:     "critical_decrease_metric_higher_is_not_harmful",
+			cfg:      Config{Metrics: []Metric{{Name: "throughput", Direction: Decrease, Critical: true}}},
+			baseline: map[string][]float64{"throughput": draw(5, 60, latency(1000))},
+			canary:   map[string][]float64{"throughput": draw(6, 60, latency(2000))},
+			class:    ClassPass, score: 100, metricClasses: []string{ClassHigh},
 		},
 		{
 			name:     "decrease_metric_fails_when_canary_is_lower",
@@ -187,7 +250,7 @@ func TestJudge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Judge(tt.cfg, tt.baseline, tt.canary)
-			if got.Class != tt.class || got.Score != tt.score {
+			if got.Class != tt.class || !near(got.Score, tt.score, 1e-12) {
 				t.Errorf("Judge = %s, score %v; want %s, score %v\n%s", got.Class, got.Score, tt.class, tt.score, got.Summary())
 			}
 			var classes []string
@@ -340,6 +403,55 @@ func TestResultSummary(t *testing.T) {
 			"nodata, too few samples to judge: latency nodata (3 canary and 40 baseline samples)",
 		},
 		{
+			"critical_nodata_names_the_metric_without_data",
+			Result{Class: ClassNoData, Score: 100, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassNoData, Critical: true, P: 1, BaselineN: 21, CanaryN: 9},
+				{Name: Latency, Class: ClassPass, P: 0.4},
+			}},
+			"nodata, error_rate is critical and has too few samples: error_rate nodata (9 canary and 21 baseline samples); latency pass",
+		},
+		{
+			"critical_nodata_names_every_metric_without_data",
+			Result{Class: ClassNoData, Score: 100, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassNoData, Critical: true, P: 1, BaselineN: 21, CanaryN: 9},
+				{Name: "saturation", Class: ClassNoData, Critical: true, P: 1, BaselineN: 4, CanaryN: 2},
+				{Name: Latency, Class: ClassPass, P: 0.4},
+			}},
+			"nodata, error_rate and saturation are critical and have too few samples: error_rate nodata (9 canary and 21 baseline samples); saturation nodata (2 canary and 4 baseline samples); latency pass",
+		},
+		{
+			"nothing_judged_reads_as_too_few_samples_although_critical",
+			Result{Class: ClassNoData, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassNoData, Critical: true, P: 1, BaselineN: 21, CanaryN: 9},
+				{Name: Latency, Class: ClassNoData, P: 1, BaselineN: 40, CanaryN: 3},
+			}},
+			"nodata, too few samples to judge: error_rate nodata (9 canary and 21 baseline samples); latency nodata (3 canary and 40 baseline samples)",
+		},
+		{
+			"critical_fail_names_the_critical_metric",
+			Result{Class: ClassFail, Score: 100 * 20.0 / 21, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassHigh, Critical: true, Harmful: true, P: 0.0001, BaselineMedian: 0, CanaryMedian: 0.31},
+				{Name: Latency, Class: ClassPass, P: 0.4},
+			}},
+			"fail, error_rate is critical and high, score 95.2: error_rate high (canary 0.31 vs baseline 0, p=0.0001); latency pass",
+		},
+		{
+			"critical_fail_names_every_critical_metric_that_failed",
+			Result{Class: ClassFail, Score: 0, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassHigh, Critical: true, Harmful: true, P: 0.0001, BaselineMedian: 0, CanaryMedian: 0.31},
+				{Name: "rps", Class: ClassLow, Critical: true, Harmful: true, P: 0.003, BaselineMedian: 1200, CanaryMedian: 600},
+			}},
+			"fail, error_rate and rps are critical and changed for the worse, score 0: error_rate high (canary 0.31 vs baseline 0, p=0.0001); rps low (canary 600 vs baseline 1200, p=0.003)",
+		},
+		{
+			"critical_metric_that_passed_is_not_named",
+			Result{Class: ClassFail, Score: 50, Metrics: []MetricResult{
+				{Name: ErrorRate, Class: ClassLow, Critical: true, P: 0.0001, BaselineMedian: 0.3, CanaryMedian: 0.01},
+				{Name: Latency, Class: ClassHigh, Harmful: true, P: 0.001, BaselineMedian: 0.1, CanaryMedian: 0.2},
+			}},
+			"fail, score 50: error_rate low (canary 0.01 vs baseline 0.3, p=0.0001); latency high (canary 0.2 vs baseline 0.1, p=0.001)",
+		},
+		{
 			"marginal_with_a_fractional_score",
 			Result{Class: ClassMarginal, Score: 80, Metrics: []MetricResult{
 				{Name: Latency, Class: ClassLow, P: 1.234e-7, BaselineMedian: 0.1234, CanaryMedian: 0.0618},
@@ -389,5 +501,17 @@ func TestJudge_rare_errors_that_rise_significantly_fail(t *testing.T) {
 	res := Judge(Config{Metrics: []Metric{{Name: ErrorRate, AbsTolerance: 0.001}}}, map[string][]float64{ErrorRate: baseline}, map[string][]float64{ErrorRate: canary})
 	if res.Class != ClassFail || res.Metrics[0].Class != ClassHigh {
 		t.Errorf("judge = %s (%s), want fail with error_rate high", res.Class, res.Summary())
+	}
+}
+
+// The canary step of the report: 9 canary and 21 baseline error-rate
+// samples, latency fine. It must not pass, and must say why.
+func TestJudge_error_rate_without_data_is_nodata_and_says_why(t *testing.T) {
+	baseline := map[string][]float64{ErrorRate: draw(1, 21, errorRate(0.01)), Latency: draw(2, 500, latency(1))}
+	canary := map[string][]float64{ErrorRate: draw(3, 9, errorRate(0.01)), Latency: draw(4, 500, latency(1))}
+	r := Judge(Config{}, baseline, canary)
+	want := "nodata, error_rate is critical and has too few samples: error_rate nodata (9 canary and 21 baseline samples); latency pass"
+	if r.Class != ClassNoData || r.Summary() != want {
+		t.Errorf("Judge = %s: %q\nwant %s: %q", r.Class, r.Summary(), ClassNoData, want)
 	}
 }

@@ -110,7 +110,8 @@ func TestSamplesFeedJudge(t *testing.T) {
 	// U1 = 20*20 = 400, mean 200; two tie groups of 20: sum(t^3-t) = 15960;
 	// sigma = sqrt(400/12 * (41 - 15960/(40*39))) = 32.026;
 	// z = (400 - 200 - 0.5)/32.026 = 6.2293, p = sf(z) = 2.3e-10.
-	want := "fail, score 50: error_rate high (canary 0.333 vs baseline 0, p=2.3e-10); latency pass"
+	// The default error rate is critical, so the summary names it.
+	want := "fail, error_rate is critical and high, score 50: error_rate high (canary 0.333 vs baseline 0, p=2.3e-10); latency pass"
 	if got.Summary() != want {
 		t.Errorf("Summary() = %q, want %q", got.Summary(), want)
 	}

@@ -206,6 +206,20 @@ type CanaryMetric struct {
 	// change (defaults: 0.001 for error_rate, 0.005 seconds for latency):
 	// sub-millisecond noise between two healthy instances is not a regression.
 	AbsTolerance float64 `yaml:"abs_tolerance" json:"absTolerance"`
+	// Critical makes the metric decide alone: harmful, it fails the canary
+	// whatever the score; with too few samples, a canary that would pass
+	// is watched longer and then put to a person. Unset, it is true for
+	// error_rate and false for latency (IsCritical).
+	Critical *bool `yaml:"critical" json:"critical,omitempty"`
+}
+
+// IsCritical reports whether the metric is critical: Critical, or when it
+// is unset (a pipeline not read by Load) the default for the metric's name.
+func (m CanaryMetric) IsCritical() bool {
+	if m.Critical != nil {
+		return *m.Critical
+	}
+	return defaultCritical[m.Name]
 }
 
 // Release holds defaults for the release gates.

@@ -134,12 +134,20 @@ func (c *Canary) setDefaults(path string, has func(string) bool) {
 		if !has(p + ".abs_tolerance") {
 			m.AbsTolerance = defaultAbsTolerance[m.Name]
 		}
+		if m.Critical == nil {
+			critical := defaultCritical[m.Name]
+			m.Critical = &critical
+		}
 	}
 }
 
 // defaultAbsTolerance is each metric's change, in its own unit, that is
 // too small to count.
 var defaultAbsTolerance = map[string]float64{MetricErrorRate: 0.001, MetricLatency: 0.005}
+
+// defaultCritical is whether each metric is critical when the file does not
+// say: the error rate is, so that no canary passes on its latency alone.
+var defaultCritical = map[string]bool{MetricErrorRate: true}
 
 func orString(s *string, def string) {
 	if *s == "" {

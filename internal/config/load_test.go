@@ -182,8 +182,8 @@ notifications:
 					Pass:            95,
 					DecisionTimeout: 30 * time.Minute,
 					Metrics: []CanaryMetric{
-						{Name: "error_rate", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.001},
-						{Name: "latency", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.005},
+						{Name: "error_rate", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.001, Critical: ptr(true)},
+						{Name: "latency", Direction: "increase", Weight: 1, Tolerance: 0.1, AbsTolerance: 0.005, Critical: ptr(false)},
 					},
 				},
 			},
@@ -194,6 +194,82 @@ notifications:
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse with defaults\n got: %+v\nwant: %+v", got, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestParseCanaryMetricCritical checks that the error rate is critical
+// unless the file says otherwise, and latency only when it says so.
+func TestParseCanaryMetricCritical(t *testing.T) {
+	tests := []struct {
+		name    string
+		metrics string // the canary's metrics, or "" to leave them out
+		want    map[string]bool
+	}{
+		{name: "default_metrics_make_error_rate_critical", want: map[string]bool{"error_rate": true, "latency": false}},
+		{
+			name:    "omitted_critical_takes_the_metrics_default",
+			metrics: "[{name: error_rate}, {name: latency}]",
+			want:    map[string]bool{"error_rate": true, "latency": false},
+		},
+		{
+			name:    "explicit_false_on_error_rate_is_kept",
+			metrics: "[{name: error_rate, critical: false}, {name: latency}]",
+			want:    map[string]bool{"error_rate": false, "latency": false},
+		},
+		{
+			name:    "explicit_true_on_latency_is_kept",
+			metrics: "[{name: latency, critical: true}]",
+			want:    map[string]bool{"latency": true},
+		},
+		{
+			name:    "null_takes_the_default",
+			metrics: "[{name: error_rate, critical: ~}]",
+			want:    map[string]bool{"error_rate": true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			canary := "{steps: [{weight: 10, pause: 1m}]}"
+			if tt.metrics != "" {
+				canary = "{steps: [{weight: 10, pause: 1m}], metrics: " + tt.metrics + "}"
+			}
+			p, err := Parse("signalman.yaml", []byte(strings.Replace(base, "prod: {}", "prod: {canary: "+canary+"}", 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(map[string]bool)
+			for _, m := range p.Environments[Prod].Canary.Metrics {
+				if m.Critical == nil {
+					t.Fatalf("metrics %s: critical left unset after defaults", m.Name)
+				}
+				got[m.Name] = *m.Critical
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("critical = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCanaryMetricIsCriticalWhenUnset(t *testing.T) {
+	tests := []struct {
+		name string
+		m    CanaryMetric
+		want bool
+	}{
+		{"unset_error_rate_is_critical", CanaryMetric{Name: MetricErrorRate}, true},
+		{"unset_latency_is_not", CanaryMetric{Name: MetricLatency}, false},
+		{"explicit_false_on_error_rate_wins", CanaryMetric{Name: MetricErrorRate, Critical: ptr(false)}, false},
+		{"explicit_true_on_latency_wins", CanaryMetric{Name: MetricLatency, Critical: ptr(true)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.m.IsCritical(); got != tt.want {
+				t.Errorf("IsCritical() = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -310,6 +386,16 @@ func TestParseFileErrors(t *testing.T) {
 			name: "bad_bool",
 			file: base + "tests: {github_checks: sometimes}\n",
 			want: `signalman.yaml:8: tests.github_checks: "sometimes" is not true or false`,
+		},
+		{
+			name: "bad_critical",
+			file: strings.Replace(base, "  prod: {}\n", "  prod:\n    canary:\n      steps: [{weight: 10, pause: 1m}]\n      metrics:\n        - name: error_rate\n          critical: always\n", 1),
+			want: `signalman.yaml:12: environments.prod.canary.metrics[0].critical: "always" is not true or false`,
+		},
+		{
+			name: "critical_as_a_list",
+			file: strings.Replace(base, "prod: {}", "prod: {canary: {steps: [{weight: 10, pause: 1m}], metrics: [{name: latency, critical: [yes]}]}}", 1),
+			want: `signalman.yaml:7: environments.prod.canary.metrics[0].critical: got a list, want a single value`,
 		},
 		{
 			name: "mapping_where_a_list_belongs",
