@@ -75,7 +75,7 @@ func (b *Builder) Build(ctx context.Context, req BuildRequest) (Artifact, error)
 	defer os.RemoveAll(dir)
 	src, err := git.CheckoutClean(ctx, req.RepoURL, req.Commit, filepath.Join(dir, "src"))
 	if err != nil {
-		return Artifact{}, fmt.Errorf("check out %s at %s: %w", req.RepoURL, req.Commit, err)
+		return Artifact{}, gitFailure(fmt.Errorf("check out %s at %s: %w", req.RepoURL, req.Commit, err))
 	}
 	committed, err := src.CommitTime(ctx, "HEAD")
 	if err != nil {

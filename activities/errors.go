@@ -19,7 +19,10 @@ func badInput(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrBadInput, nil)
 }
 
-// permanent wraps err as a non-retryable failure of the given type.
+// permanent makes err a non-retryable failure of the given type. Its
+// message is err's whole message: a workflow reads the innermost cause of
+// a failure, and the Go errors inside (a process's "exit status 128") say
+// less than the message around them.
 func permanent(kind string, err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), kind, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), kind, nil)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -61,8 +62,14 @@ func (g *Git) Tag(ctx context.Context, req TagRequest) (TagResult, error) {
 		return TagResult{}, conflictOr(err)
 	}
 	activity.RecordHeartbeat(ctx, "tagged")
-	if err := repo.Push(ctx, remote, "refs/tags/"+req.Tag); err != nil {
-		return TagResult{}, fmt.Errorf("push tag %s to %s: %w", req.Tag, remote, err)
+	// Until here nothing outside has changed, and an abort cancels the
+	// activity. The push is the change: once begun it runs to its end
+	// (bounded by the activity's timeout), so an aborted release never
+	// leaves a tag pushed that its result does not name.
+	pushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pushTimeout)
+	defer cancel()
+	if err := repo.Push(pushCtx, remote, "refs/tags/"+req.Tag); err != nil {
+		return TagResult{}, gitFailure(fmt.Errorf("push tag %s to %s: %w", req.Tag, remote, err))
 	}
 	activity.GetLogger(ctx).Info("tagged and pushed", "tag", req.Tag, "commit", sha, "remote", remote)
 	return TagResult{Commit: sha, Created: true}, nil
@@ -77,7 +84,7 @@ func (g *Git) workingCopy(ctx context.Context, product, url, remote string) (*gi
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 		repo := &git.Repo{Dir: dir}
 		if err := repo.Fetch(ctx, remote); err != nil {
-			return nil, fmt.Errorf("fetch %s: %w", url, err)
+			return nil, gitFailure(fmt.Errorf("fetch %s: %w", url, err))
 		}
 		return repo, nil
 	}
@@ -92,7 +99,7 @@ func (g *Git) workingCopy(ctx context.Context, product, url, remote string) (*gi
 	}
 	defer os.RemoveAll(tmp)
 	if _, err := git.Clone(ctx, url, filepath.Join(tmp, "repo")); err != nil {
-		return nil, fmt.Errorf("clone %s: %w", url, err)
+		return nil, gitFailure(err)
 	}
 	if err := os.Rename(filepath.Join(tmp, "repo"), dir); err != nil {
 		return nil, err
@@ -110,6 +117,20 @@ func resolve(ctx context.Context, repo *git.Repo, remote, ref string) (string, e
 		return "", fmt.Errorf("%q is neither a branch on %s nor a commit", ref, remote)
 	}
 	return sha, nil
+}
+
+// pushTimeout bounds a push that an abort no longer stops.
+const pushTimeout = 5 * time.Minute
+
+// gitFailure makes a git failure that no retry can fix (a repository that
+// does not exist, refused credentials) non-retryable, so the stage fails at
+// once with git's message instead of retrying for as long as its schedule
+// allows.
+func gitFailure(err error) error {
+	if git.Fatal(err) {
+		return permanent(ErrBadInput, err)
+	}
+	return err
 }
 
 // conflictOr turns a tag that points elsewhere into a non-retryable conflict.

@@ -39,7 +39,7 @@ func (m *Migrator) Migrate(ctx context.Context, req MigrateRequest) error {
 	defer os.RemoveAll(dir)
 	src, err := git.CheckoutClean(ctx, req.RepoURL, req.Commit, filepath.Join(dir, "src"))
 	if err != nil {
-		return fmt.Errorf("check out %s for migration %s: %w", req.Commit, req.Migration.Name, err)
+		return gitFailure(fmt.Errorf("check out %s for migration %s: %w", req.Commit, req.Migration.Name, err))
 	}
 	state := filepath.Join(m.Dir, "state", req.Product, req.Env)
 	if err := os.MkdirAll(state, 0o755); err != nil {

@@ -38,7 +38,7 @@ func (t *Tests) RunTests(ctx context.Context, req TestRequest) (TestResult, erro
 	defer os.RemoveAll(dir)
 	repo, err := git.CheckoutClean(ctx, req.RepoURL, req.Tag, filepath.Join(dir, "src"))
 	if err != nil {
-		return TestResult{}, fmt.Errorf("check out %s of %s: %w", req.Tag, req.RepoURL, err)
+		return TestResult{}, gitFailure(fmt.Errorf("check out %s of %s: %w", req.Tag, req.RepoURL, err))
 	}
 	head, err := repo.RevParse(ctx, "HEAD")
 	if err != nil {

@@ -71,7 +71,7 @@ func (g *Git) CutTrain(ctx context.Context, req CutRequest) (string, error) {
 		return "", err
 	}
 	if err := repo.Push(ctx, remote, "refs/heads/"+branch); err != nil {
-		return "", fmt.Errorf("push %s: %w", branch, err)
+		return "", gitFailure(fmt.Errorf("push %s: %w", branch, err))
 	}
 	activity.GetLogger(ctx).Info("train cut", "branch", branch, "commit", sha)
 	return sha, nil
@@ -146,7 +146,7 @@ func (g *Git) CherryPick(ctx context.Context, req PickRequest) (PickResult, erro
 		res.New++
 	}
 	if err := repo.Push(ctx, remote, "refs/heads/"+branch); err != nil {
-		return PickResult{}, fmt.Errorf("push %s: %w", branch, err)
+		return PickResult{}, gitFailure(fmt.Errorf("push %s: %w", branch, err))
 	}
 	head, err := repo.RevParse(ctx, "HEAD")
 	if err != nil {

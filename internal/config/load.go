@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -16,13 +17,24 @@ import (
 )
 
 // Load reads, decodes and validates the pipeline file at path, naming it
-// path in messages. Problems in the file come back as Errors.
+// path in messages. Problems in the file come back as Errors. A relative
+// repository.url is a path from the file's own directory, and comes back
+// absolute.
 func Load(path string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read pipeline file: %w", err)
 	}
-	return Parse(path, data)
+	p, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("read pipeline file %s: %w", path, err)
+	}
+	p.Repository.URL = resolveRepoURL(p.Repository.URL, dir)
+	return p, nil
 }
 
 // Parse decodes and validates a pipeline file, naming it name in messages,
