@@ -259,6 +259,46 @@ func TestAbort(t *testing.T) {
 			t.Errorf("release ended at %s; the abort should end the wait at once", h.env.Now())
 		}
 	})
+	t.Run("during_a_tag_that_never_finishes_ends_the_release", func(t *testing.T) {
+		h := newHarness(t, thursday2pm)
+		h.block[activities.TagName] = true
+		h.at(time.Second, func() { h.mustUpdate(Abort, AbortRequest{Person: "alice", Reason: "the repository is wrong"}) })
+		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
+		st, err := h.result()
+		if err == nil || st.State != Aborted {
+			t.Fatalf("state %s, error %v: want aborted", st.State, err)
+		}
+		if s := st.Stages[0]; s.Name != StageTag || s.State != Aborted {
+			t.Errorf("stage %s = %s, want tag aborted", s.Name, s.State)
+		}
+		if n := len(h.called(activities.RunTestsName)); n != 0 {
+			t.Errorf("ran tests %d time(s) after the abort", n)
+		}
+	})
+	t.Run("once_in_production_is_refused_with_rollback_named", func(t *testing.T) {
+		h := newHarness(t, thursday2pm)
+		h.block[activities.PromoteName] = true
+		h.approveAll(time.Minute, 2*time.Minute)
+		// Every second of the test clock, until the release is at promote:
+		// the clock stops skipping ahead once promote blocks, so a longer
+		// interval would wait that long in real time.
+		refused := false
+		var poll func()
+		poll = func() {
+			if h.status().Stage != StagePromote {
+				h.at(time.Second, poll)
+				return
+			}
+			h.expect(Abort, AbortRequest{Person: "alice", Reason: "too late"}, "already in production")
+			refused = true
+			h.env.CancelWorkflow()
+		}
+		h.at(time.Second, poll)
+		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
+		if !refused {
+			t.Fatal("the release never reached promote")
+		}
+	})
 	t.Run("after_the_end_is_refused", func(t *testing.T) {
 		h := newHarness(t, thursday2pm)
 		h.block[activities.RunTestsName] = true

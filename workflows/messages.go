@@ -216,6 +216,10 @@ func (r *release) checkAbort(req AbortRequest) error {
 	if r.st.Abort != nil {
 		return fmt.Errorf("%s already aborted this release: %s", r.st.Abort.Person, r.st.Abort.Reason)
 	}
+	if r.st.Stage == StagePromote || r.st.Stage == StageAnnounce {
+		return fmt.Errorf("%s %s is already in production (at %s), so there is nothing left to abort; take it out with `signalman rollback %s --env prod --reason ...`",
+			r.st.Product, r.st.Version, r.st.Stage, r.st.Product)
+	}
 	return nil
 }
 

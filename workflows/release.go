@@ -64,21 +64,25 @@ func ReleaseWorkflow(ctx workflow.Context, in ReleaseInput) (Status, error) {
 		return Status{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalid, nil)
 	}
 	// An abort cancels the stoppable context at once. Stages that run on it
-	// stop cleanly: gates and timers end, activities are cancelled, and a
-	// service caught mid-deploy is rolled back by its deploy workflow. Tag
-	// and promote are short and run to completion, so neither is left half-done.
+	// stop cleanly: gates and timers end, activities are cancelled (a tag
+	// not yet pushed is not pushed; a push under way finishes), and a
+	// service caught mid-deploy is rolled back by its deploy workflow.
+	// Promote and announce run once production has the release, where an
+	// abort is refused. Releases recorded before a tag could be stopped
+	// replay with a tag that runs to its end.
 	stoppable, stop := workflow.WithCancel(ctx)
 	r.stopWaits = stop
 	if err := r.listen(ctx); err != nil {
 		return r.st, err
 	}
+	tagStops := workflow.GetVersion(ctx, "stoppable-tag", workflow.DefaultVersion, 1) == 1
 
 	steps := []struct {
 		name      string
 		stoppable bool
 		run       func(workflow.Context) error
 	}{
-		{StageTag, false, r.tag},
+		{StageTag, tagStops, r.tag},
 		{StageTest, true, r.test},
 		{StageBuild, true, r.build},
 		{StageSign, true, r.sign},
@@ -519,11 +523,16 @@ func (r *release) finish(ctx workflow.Context) {
 }
 
 // cause is the innermost message of a Temporal error chain, which is what a
-// person needs to read.
+// person needs to read: an application error's own message, without the
+// type and retry flags its Error adds.
 func cause(err error) string {
 	for {
 		next := errors.Unwrap(err)
 		if next == nil {
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) {
+				return app.Message()
+			}
 			return err.Error()
 		}
 		err = next
