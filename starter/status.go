@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -81,24 +82,16 @@ func (c *cli) watchCmd() *cobra.Command {
 	}
 }
 
-// watch redraws the stage table until the release ends.
+// watch shows the release as it changes until it ends: the stage table
+// redrawn in place on a terminal, one line per change anywhere else.
 func (c *cli) watch(ctx context.Context, rs control.Releases, product, version string) error {
-	tty := isTerminal(os.Stdout)
-	last := ""
+	p := newProgress(os.Stdout, isTerminal(os.Stdout), "")
 	for {
 		st, err := rs.Status(ctx, product, version)
 		if err != nil {
 			return err
 		}
-		var b strings.Builder
-		printStatus(&b, st)
-		if out := b.String(); out != last {
-			if tty {
-				fmt.Print("\033[H\033[2J")
-			}
-			fmt.Print(out)
-			last = out
-		}
+		p.show(st)
 		if st.Finished() {
 			if st.State != workflows.Succeeded {
 				return exitCode{exitFailed, fmt.Errorf("%s %s %s: %s", product, version, st.State, st.Error)}
@@ -135,7 +128,13 @@ func printStatus(out io.Writer, st workflows.Status) {
 				took = s.Ended.Sub(s.Started).Round(time.Millisecond).String()
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, started, took, s.Detail)
+		detail := s.Detail
+		if s.Name == st.Stage && !st.Finished() {
+			for _, r := range st.Retrying {
+				detail = strings.TrimPrefix(detail+"; "+retryCountdown(r, time.Now()), "; ")
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, started, took, detail)
 	}
 	w.Flush()
 	if st.DeployPhase != "" {
@@ -163,11 +162,7 @@ func printStatus(out io.Writer, st workflows.Status) {
 	}
 	for _, d := range st.Deploys {
 		for _, v := range d.Verdicts {
-			line := fmt.Sprintf("canary: %s on %s at %d%%: %s, score %.0f", d.Service, d.Env, v.Weight, v.Class, v.Score)
-			if v.NoData {
-				line += fmt.Sprintf(", too little traffic to judge in %s", v.Window)
-			}
-			fmt.Fprintf(out, "%s: %s\n", line, v.Detail)
+			fmt.Fprintln(out, verdictLine(d, v))
 		}
 		if d.Outcome == workflows.RolledBack {
 			fmt.Fprintf(out, "rolled back: %s on %s: %s\n", d.Service, d.Env, d.Reason)
@@ -191,6 +186,21 @@ func printStatus(out io.Writer, st workflows.Status) {
 	if st.Notes != "" {
 		fmt.Fprintf(out, "\n%s", st.Notes)
 	}
+}
+
+// verdictLine says a canary verdict once: "canary: api on prod at 10%:
+// pass, score 100: error_rate pass; latency pass". The verdict's detail
+// starts with its class and score when the judge wrote it.
+func verdictLine(d workflows.DeployResult, v activities.Verdict) string {
+	what := v.Detail
+	if what == "" {
+		what = fmt.Sprintf("%s, score %.0f", v.Class, v.Score)
+	}
+	line := fmt.Sprintf("canary: %s on %s at %d%%: %s", d.Service, d.Env, v.Weight, what)
+	if v.NoData {
+		line += fmt.Sprintf(" (over %s)", v.Window)
+	}
+	return line
 }
 
 func printJSON(v any) error {

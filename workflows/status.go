@@ -70,6 +70,11 @@ type Status struct {
 	// for a decision. The release does not keep it: readers of the status
 	// fill it in from the deploy's own status (control.Releases.Status).
 	DeployPhase string `json:"deployPhase,omitempty"`
+	// Retrying are the steps of the release, and of its running deploy,
+	// that failed and wait to try again. The release does not keep them
+	// (a retry is not a workflow event): readers of the status fill them
+	// in from the workflows' pending activities (control.Releases.Status).
+	Retrying []Retry `json:"retrying,omitempty"`
 	// Freeze is the production freeze the release waited for, if any.
 	Freeze    *activities.Freeze    `json:"freeze,omitempty"`
 	Decision  *DecisionRecord       `json:"decision,omitempty"`
@@ -84,6 +89,21 @@ type Status struct {
 	// first; lead time for changes runs from each to production.
 	CommitTimes []time.Time `json:"commitTimes,omitempty"`
 	Error       string      `json:"error,omitempty"`
+}
+
+// Retry is an activity that failed and will be tried again.
+type Retry struct {
+	// Activity is the activity's name, such as "Tag".
+	Activity string `json:"activity"`
+	// Workflow is the ID of the workflow that runs it: the release or a
+	// service deploy.
+	Workflow string `json:"workflow"`
+	// Attempt is the attempt running or next to run, from 1.
+	Attempt int `json:"attempt"`
+	// LastFailure is why the last attempt failed.
+	LastFailure string `json:"lastFailure"`
+	// NextAttempt is when the next attempt starts; zero while one runs.
+	NextAttempt time.Time `json:"nextAttempt,omitempty"`
 }
 
 // StageStatus is one stage of a release.

@@ -11,7 +11,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -67,7 +67,7 @@ func (r Releases) Start(ctx context.Context, in workflows.ReleaseInput) (runID s
 			workflows.TrainKey.ValueSet(int64(v.Train)),
 			workflows.StageKey.ValueSet(workflows.StageTag),
 		),
-		StaticSummary: fmt.Sprintf("%s %s, triggered by %s", in.Pipeline.Product, in.Version, in.TriggeredBy),
+		StaticSummary: workflows.ReleaseSummary(in),
 	}, workflows.ReleaseWorkflow, in)
 	if err != nil {
 		return "", false, fmt.Errorf("start %s: %w", id, err)
@@ -110,10 +110,11 @@ func (r Releases) Send(ctx context.Context, product, version, name string, req a
 // result of a finished one (which needs no worker).
 func (r Releases) Status(ctx context.Context, product, version string) (workflows.Status, error) {
 	id := workflows.ReleaseID(product, version)
-	info, err := r.describe(ctx, product, version)
+	desc, err := r.describe(ctx, product, version)
 	if err != nil {
 		return workflows.Status{}, err
 	}
+	info := desc.GetWorkflowExecutionInfo()
 	var st workflows.Status
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		v, err := r.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
@@ -124,6 +125,8 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 			return st, err
 		}
 		r.deployPhase(ctx, &st)
+		st.Retrying = retries(desc)
+		r.deployRetries(ctx, &st)
 		return st, nil
 	}
 	err = r.Client.GetWorkflow(ctx, id, "").Get(ctx, &st)
@@ -155,7 +158,7 @@ func (r Releases) deployPhase(ctx context.Context, st *workflows.Status) {
 }
 
 // describe finds a release's workflow or says it does not exist.
-func (r Releases) describe(ctx context.Context, product, version string) (*workflowpb.WorkflowExecutionInfo, error) {
+func (r Releases) describe(ctx context.Context, product, version string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	id := workflows.ReleaseID(product, version)
 	desc, err := r.Client.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
@@ -165,7 +168,7 @@ func (r Releases) describe(ctx context.Context, product, version string) (*workf
 		}
 		return nil, fmt.Errorf("look up %s: %w", id, err)
 	}
-	return desc.GetWorkflowExecutionInfo(), nil
+	return desc, nil
 }
 
 // status names a workflow execution status the way the CLI shows it.
