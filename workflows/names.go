@@ -10,6 +10,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/signalman/signalman/internal/version"
 )
 
 // TaskQueue is the queue the worker polls.
@@ -51,6 +53,20 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 // ReleaseID is the workflow ID of one version of a product.
 func ReleaseID(product, version string) string {
 	return fmt.Sprintf("release/%s/%s", product, version)
+}
+
+// ReleaseSummary is what the Temporal UI shows for a release among the
+// others: product, version, train and who started it.
+func ReleaseSummary(in ReleaseInput) string {
+	s := fmt.Sprintf("%s %s", in.Pipeline.Product, in.Version)
+	if v, err := version.Parse(in.Version); err == nil {
+		s += fmt.Sprintf(" (train %d)", v.Train)
+	}
+	s += ", started by " + in.TriggeredBy
+	if in.Manager != "" && in.Manager != in.TriggeredBy {
+		s += ", managed by " + in.Manager
+	}
+	return s
 }
 
 // DeployID is the workflow ID of one service's deploy of one version to one environment.

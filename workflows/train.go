@@ -196,13 +196,15 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
 	rec := TrainRelease{Version: v, Commits: commits, State: Running}
 	t.in.Releases = append(t.in.Releases, rec)
 	i := len(t.in.Releases) - 1
+	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReleaseID(t.in.Pipeline.Product, v),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			ProductKey.ValueSet(t.in.Pipeline.Product), TrainKey.ValueSet(int64(t.in.Train)), VersionKey.ValueSet(v), StageKey.ValueSet(StageTag)),
+		StaticSummary: ReleaseSummary(in),
 	})
 	var st Status
-	child := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager})
+	child := workflow.ExecuteChildWorkflow(cctx, ReleaseWorkflow, in)
 	// A dot request that arrives while this release runs would wait
 	// behind it, and a release held for that very dot release would wait
 	// for ever: tell the release, which ends if it is held.
