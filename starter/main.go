@@ -109,6 +109,7 @@ func newRoot() *cobra.Command {
 		c.candidateCmd(), c.scheduleCmd(),
 		c.doraCmd(),
 		configCmd(), c.setupCmd(), keysCmd(),
+		c.initCmd(), c.downCmd(),
 	)
 	return root
 }

@@ -21,6 +21,17 @@ const (
 	lockFile  = "router.lock"
 )
 
+// Forget removes the routing table kept in dir, once the service's
+// instances are all gone: a router started there again routes nowhere
+// until a deploy gives it backends, instead of to addresses nobody serves.
+// Stop the router first.
+func Forget(dir string) error {
+	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("forget the routes in %s: %w", dir, err)
+	}
+	return nil
+}
+
 // writeFileAtomic replaces dir/name with data, so a reader or a crash sees
 // either the old content or the new, never a mix.
 func writeFileAtomic(dir, name string, data []byte, perm fs.FileMode) error {
