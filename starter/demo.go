@@ -55,13 +55,16 @@ type demo struct {
 	pause time.Duration
 	keep  bool
 
-	rs     control.Releases
-	uiURL  string
-	repo   string
-	remote string
+	rs       control.Releases
+	uiURL    string
+	registry string
+	repo     string
+	remote   string
 }
 
 // run starts the local default, releases the example twice and reports.
+// A data directory of its own making is removed at the end, unless --keep
+// asks to look around first.
 func (d *demo) run(ctx context.Context) error {
 	if d.data == "" {
 		dir, err := os.MkdirTemp("", "signalman-demo-")
@@ -69,6 +72,15 @@ func (d *demo) run(ctx context.Context) error {
 			return err
 		}
 		d.data = dir
+		defer func() {
+			if d.keep {
+				fmt.Printf("data kept in %s\n", dir)
+				return
+			}
+			if err := os.RemoveAll(dir); err != nil {
+				fmt.Fprintln(os.Stderr, "demo: remove its data directory:", err)
+			}
+		}()
 	}
 	if err := os.MkdirAll(d.data, 0o755); err != nil {
 		return err
@@ -82,20 +94,34 @@ func (d *demo) run(ctx context.Context) error {
 	logger := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	wctx, stopWorker := context.WithCancel(ctx)
-	defer stopWorker()
-	ready := make(chan client.Client, 1)
+	type started struct {
+		client   client.Client
+		registry string
+	}
+	ready := make(chan started, 1)
 	done := make(chan error, 1)
+	// The worker and the server stop, and are waited for, before the
+	// data directory they write to can go.
+	defer func() {
+		stopWorker()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+		}
+	}()
 	fmt.Printf("starting Temporal, the Web UI, the registry and the worker in %s (logs: %s)\n", d.data, logPath)
 	go func() {
 		done <- app.Run(wctx, app.Config{
 			Conn: d.conn, Dev: true, DataDir: d.data, UIAddr: d.ui, RegistryAddr: "127.0.0.1:0",
-			Logger: logger, Ready: func(cl client.Client) { ready <- cl },
+			Logger: logger, Ready: func(cl client.Client, registry string) { ready <- started{cl, registry} },
 		})
 	}()
 	select {
-	case cl := <-ready:
-		d.rs = control.Releases{Client: cl}
+	case s := <-ready:
+		d.rs = control.Releases{Client: s.client}
+		d.registry = s.registry
 	case err := <-done:
+		done <- err
 		return fmt.Errorf("start the local default: %w (is another Signalman or Temporal using %s or %s?)", err, d.conn.Address, d.ui)
 	case <-time.After(3 * time.Minute):
 		return errors.New("the local default did not start within 3 minutes; see " + logPath)
@@ -111,7 +137,7 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Temporal UI: %s  (filter: SignalmanProduct = \"shop\")\n\n", d.uiURL)
+	fmt.Printf("Temporal UI: %s  (filter: SignalmanProduct = \"shop\"), registry: %s\n\n", d.uiURL, d.registry)
 
 	first, err := d.release(ctx, p, "v1.1.0")
 	if err != nil {
@@ -131,8 +157,8 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil && !d.bad {
 		return err
 	}
-	summary(first, st, stats)
-	fmt.Printf("\nTemporal UI: %s\n", d.uiURL)
+	summary(os.Stdout, isTerminal(os.Stdout), first, st, stats)
+	fmt.Printf("\nTemporal UI: %s, registry: %s\n", d.uiURL, d.registry)
 	if d.bad && st.State == workflows.Succeeded {
 		return exitCode{exitFailed, errors.New("the faulty release reached production: the canary did not catch it")}
 	}
@@ -203,26 +229,13 @@ func (d *demo) release(ctx context.Context, p *config.Pipeline, version string) 
 	if _, _, err := d.rs.Start(ctx, workflows.ReleaseInput{Pipeline: *p, Version: version, TriggeredBy: "rita"}); err != nil {
 		return workflows.Status{}, err
 	}
-	tty := isTerminal(os.Stdout)
-	last := ""
+	show := newProgress(os.Stdout, isTerminal(os.Stdout), fmt.Sprintf("Temporal UI: %s, registry: %s\n\n", d.uiURL, d.registry))
 	for {
 		st, err := d.rs.Status(ctx, p.Product, version)
 		if err != nil {
 			return st, err
 		}
-		var b strings.Builder
-		printStatus(&b, st)
-		if out := b.String(); out != last {
-			if tty {
-				fmt.Print("\033[H\033[2J")
-				fmt.Printf("Temporal UI: %s\n\n", d.uiURL)
-			}
-			fmt.Print(out)
-			if !tty {
-				fmt.Println()
-			}
-			last = out
-		}
+		show.show(st)
 		if st.Finished() {
 			if st.State != workflows.Succeeded {
 				return st, fmt.Errorf("%s %s %s: %s", p.Product, version, st.State, st.Error)

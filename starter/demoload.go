@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -90,33 +91,36 @@ func (l *load) stop() map[string]tally {
 	return out
 }
 
-// summary prints what the demo did.
-func summary(first, second workflows.Status, traffic map[string]tally) {
-	fmt.Println("\n== summary ==")
+// summary prints what the demo did: each release's outcome, its time per
+// stage (on a terminal, where the live table is gone; a log has each
+// stage's line already), images, canary verdicts and the traffic each
+// version answered.
+func summary(out io.Writer, stages bool, first, second workflows.Status, traffic map[string]tally) {
+	fmt.Fprintln(out, "\n== summary ==")
 	for _, st := range []workflows.Status{first, second} {
-		fmt.Printf("%s %s: %s", st.Product, st.Version, st.State)
+		fmt.Fprintf(out, "%s %s: %s in %s", st.Product, st.Version, st.State, st.Ended.Sub(st.Started).Round(time.Second))
 		if st.Error != "" {
-			fmt.Printf(" (%s)", st.Error)
+			fmt.Fprintf(out, " (%s)", st.Error)
 		}
-		fmt.Println()
+		fmt.Fprintln(out)
 		for _, s := range st.Stages {
-			if !s.Started.IsZero() && !s.Ended.IsZero() {
-				fmt.Printf("  %-13s %-8s %8s  %s\n", s.Name, s.State, s.Ended.Sub(s.Started).Round(100*time.Millisecond), s.Detail)
+			if stages && !s.Started.IsZero() && !s.Ended.IsZero() {
+				fmt.Fprintf(out, "  %-13s %-8s %8s  %s\n", s.Name, s.State, s.Ended.Sub(s.Started).Round(100*time.Millisecond), s.Detail)
 			}
 		}
 		for _, a := range st.Artifacts {
-			fmt.Printf("  image %-15s %s\n", a.Service, a.Ref())
+			fmt.Fprintf(out, "  image %-15s %s\n", a.Service, a.Ref())
 		}
 		for _, dep := range st.Deploys {
 			for _, v := range dep.Verdicts {
-				fmt.Printf("  canary %-14s %3d%%: %-8s score %3.0f  %s\n", dep.Service, v.Weight, v.Class, v.Score, v.Detail)
+				fmt.Fprintf(out, "  %s\n", verdictLine(dep, v))
 			}
 			if dep.Outcome == workflows.RolledBack {
-				fmt.Printf("  %s on %s rolled back: %s\n", dep.Service, dep.Env, dep.Reason)
+				fmt.Fprintf(out, "  %s on %s rolled back: %s\n", dep.Service, dep.Env, dep.Reason)
 			}
 		}
 	}
-	fmt.Println("traffic through the production routers during the second release:")
+	fmt.Fprintln(out, "traffic through the production routers during the second release:")
 	keys := make([]string, 0, len(traffic))
 	for k := range traffic {
 		keys = append(keys, k)
@@ -124,15 +128,15 @@ func summary(first, second workflows.Status, traffic map[string]tally) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		t := traffic[k]
-		fmt.Printf("  %-30s %6d ok %6d failed\n", k, t.ok, t.failed)
+		fmt.Fprintf(out, "  %-30s %6d ok %6d failed\n", k, t.ok, t.failed)
 	}
 	for _, dep := range second.Deploys {
 		if dep.Outcome == workflows.RolledBack && dep.Env == config.Prod {
-			fmt.Printf("%s of %s was rolled back; production %s kept serving %s (%d failed requests from it above)\n",
+			fmt.Fprintf(out, "%s of %s was rolled back; production %s kept serving %s (%d failed requests from it above)\n",
 				dep.Service, second.Version, dep.Service, first.Version, traffic[dep.Service+" "+first.Version].failed)
 		}
 	}
 	if second.State == workflows.Succeeded {
-		fmt.Printf("%s is in production\n", second.Version)
+		fmt.Fprintf(out, "%s is in production\n", second.Version)
 	}
 }

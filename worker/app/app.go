@@ -50,8 +50,9 @@ type Config struct {
 	// RouterCommand starts a traffic router process (default RouterCommand()).
 	RouterCommand []string
 	Logger        *slog.Logger
-	// Ready, if set, is called once the worker polls, with the client it uses.
-	Ready func(client.Client)
+	// Ready, if set, is called once the worker polls, with the client it
+	// uses and the registry it pushes to.
+	Ready func(c client.Client, registry string)
 }
 
 // DefaultDataDir is where the local default keeps its state: the
@@ -146,7 +147,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopDORA()
 	log.Info("worker polling", "address", cfg.Conn.Address, "namespace", cfg.Conn.Namespace, "taskQueue", workflows.TaskQueue)
 	if cfg.Ready != nil {
-		cfg.Ready(c)
+		cfg.Ready(c, cfg.Registry)
 	}
 
 	if metrics.handler != nil {
