@@ -104,7 +104,8 @@ func TestDeploy_process_target(t *testing.T) {
 		}
 		out = e2e.MustCLI(t, stk.Srv.Addr, "status", "v1.1.5", "--product", "shop")
 		for _, want := range []string{
-			"canary: auth-server on prod at 20%: marginal, score 0, too little traffic to judge in 16s: ",
+			"canary: auth-server on prod at 20%: nodata, too few samples to judge: error_rate nodata (0 canary and 0 baseline samples)",
+			"(over 16s)",
 			"rolled back: auth-server on prod: canary marginal at 20% (score 0); rita chose to roll back: no traffic yet",
 		} {
 			if !strings.Contains(out, want) {
