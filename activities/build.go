@@ -16,6 +16,7 @@ import (
 	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/artifact/buildnum"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git"
 	"github.com/signalman/signalman/internal/version"
 )
@@ -44,7 +45,7 @@ type Builder struct {
 }
 
 // BuildNumber returns the product's next build number.
-func (b *Builder) BuildNumber(ctx context.Context, req BuildNumberRequest) (int, error) {
+func (b *Builder) BuildNumber(ctx context.Context, req contract.BuildNumberRequest) (int, error) {
 	n, err := b.Counter.Next(req.Product, 0)
 	if err != nil {
 		return 0, badInput("%v", err)
@@ -53,56 +54,56 @@ func (b *Builder) BuildNumber(ctx context.Context, req BuildNumberRequest) (int,
 }
 
 // Build builds and pushes one service's image and returns it by digest.
-func (b *Builder) Build(ctx context.Context, req BuildRequest) (Artifact, error) {
+func (b *Builder) Build(ctx context.Context, req contract.BuildRequest) (contract.Artifact, error) {
 	tag, err := b.tag(req)
 	if err != nil {
-		return Artifact{}, err
+		return contract.Artifact{}, err
 	}
 	opts := b.Remote(ctx)
 	log := activity.GetLogger(ctx)
 	if desc, err := remote.Head(tag, opts...); err == nil {
 		log.Info("image already built", "image", tag.String(), "digest", desc.Digest.String())
-		return Artifact{Service: req.Service, Image: tag.String(), Digest: desc.Digest.String()}, nil
+		return contract.Artifact{Service: req.Service, Image: tag.String(), Digest: desc.Digest.String()}, nil
 	}
 
 	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
-		return Artifact{}, err
+		return contract.Artifact{}, err
 	}
 	dir, err := os.MkdirTemp(b.Dir, req.Product+"-"+req.Service+"-")
 	if err != nil {
-		return Artifact{}, err
+		return contract.Artifact{}, err
 	}
 	defer os.RemoveAll(dir)
 	src, err := git.CheckoutClean(ctx, req.RepoURL, req.Commit, filepath.Join(dir, "src"))
 	if err != nil {
-		return Artifact{}, gitFailure(fmt.Errorf("check out %s at %s: %w", req.RepoURL, req.Commit, err))
+		return contract.Artifact{}, gitFailure(fmt.Errorf("check out %s at %s: %w", req.RepoURL, req.Commit, err))
 	}
 	committed, err := src.CommitTime(ctx, "HEAD")
 	if err != nil {
-		return Artifact{}, err
+		return contract.Artifact{}, err
 	}
 	source := artifact.Source{Service: req.Service, Version: req.Version, Commit: req.Commit, Repository: req.RepoURL, CommitTime: committed}
 
 	heartbeat := lineHeartbeat(ctx)
 	img, err := b.build(ctx, req, src.Dir, source, tag, heartbeat)
 	if err != nil {
-		return Artifact{}, err
+		return contract.Artifact{}, err
 	}
 	activity.RecordHeartbeat(ctx, "pushing "+tag.String())
 	digest, err := artifact.Push(ctx, img, tag, opts...)
 	var exists *artifact.TagExistsError
 	if errors.As(err, &exists) {
-		return Artifact{}, permanent(ErrConflict, err)
+		return contract.Artifact{}, permanent(contract.ErrConflict, err)
 	}
 	if err != nil {
-		return Artifact{}, fmt.Errorf("push %s: %w", tag, err)
+		return contract.Artifact{}, fmt.Errorf("push %s: %w", tag, err)
 	}
 	log.Info("image pushed", "image", tag.String(), "digest", digest.DigestStr())
-	return Artifact{Service: req.Service, Image: tag.String(), Digest: digest.DigestStr()}, nil
+	return contract.Artifact{Service: req.Service, Image: tag.String(), Digest: digest.DigestStr()}, nil
 }
 
 // tag is the image tag of a build: Registry/product/service:vX.Y.Z-build.B-sha7.
-func (b *Builder) tag(req BuildRequest) (name.Tag, error) {
+func (b *Builder) tag(req contract.BuildRequest) (name.Tag, error) {
 	if b.Registry == "" {
 		return name.Tag{}, badInput("build %s of %s: no registry configured; start the worker with --registry (or --dev)", req.Service, req.Product)
 	}
@@ -122,7 +123,7 @@ func (b *Builder) tag(req BuildRequest) (name.Tag, error) {
 }
 
 // build makes the image with the service's build kind.
-func (b *Builder) build(ctx context.Context, req BuildRequest, root string, src artifact.Source, tag name.Tag, logLine func(string)) (v1.Image, error) {
+func (b *Builder) build(ctx context.Context, req contract.BuildRequest, root string, src artifact.Source, tag name.Tag, logLine func(string)) (v1.Image, error) {
 	switch req.Build.Kind {
 	case config.BuildGo, "":
 		img, err := artifact.BuildGo(ctx, artifact.GoBuild{

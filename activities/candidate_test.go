@@ -3,6 +3,7 @@ package activities
 import (
 	"testing"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 )
 
@@ -20,7 +21,7 @@ func TestCandidateCheck(t *testing.T) {
 	repo.Git(t, "tag", "v1.7.0")
 	repo.Git(t, "push", "--quiet", "origin", "main", "v1.7.0")
 	g := &Git{Dir: t.TempDir()}
-	req := CandidateCheckRequest{Product: "shop", RepoURL: remote, MainBranch: "main", TimeZone: "America/New_York"}
+	req := contract.CandidateCheckRequest{Product: "shop", RepoURL: remote, MainBranch: "main", TimeZone: "America/New_York"}
 
 	t.Run("no_train_yet_follows_the_highest_tag", func(t *testing.T) {
 		got, err := runActivity(t, g.CandidateCheck, req)
@@ -32,7 +33,7 @@ func TestCandidateCheck(t *testing.T) {
 		}
 	})
 
-	if _, err := runActivity(t, g.CutTrain, CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 8}); err != nil {
+	if _, err := runActivity(t, g.CutTrain, contract.CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 8}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("nothing_new_since_the_cut", func(t *testing.T) {
@@ -61,7 +62,7 @@ func TestCandidateCheck(t *testing.T) {
 		if got.NewCommits != 5 || got.NextTrain != 9 {
 			t.Fatalf("check = %+v; want 5 new commits for train 9", got)
 		}
-		want := []Committer{
+		want := []contract.Committer{
 			{Name: "Ada", Email: "ada@example.com", Commits: 2, InZone: true},
 			{Name: "Bo", Email: "bo@example.com", Commits: 1, InZone: false},
 			{Name: "Cy", Email: "cy@example.com", Commits: 2, InZone: false},
@@ -79,7 +80,7 @@ func TestCandidateCheck(t *testing.T) {
 	t.Run("bad_zone_is_refused", func(t *testing.T) {
 		bad := req
 		bad.TimeZone = "Mars/Olympus"
-		if _, err := runActivity(t, g.CandidateCheck, bad); appErrType(err) != ErrBadInput {
+		if _, err := runActivity(t, g.CandidateCheck, bad); appErrType(err) != contract.ErrBadInput {
 			t.Errorf("check with zone Mars/Olympus = %v, want a bad-input error", err)
 		}
 	})

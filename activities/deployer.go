@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy"
 	"github.com/signalman/signalman/internal/deploy/router"
 )
@@ -71,10 +72,10 @@ func (d *Deployer) target(name string) (deploy.Target, error) {
 // Deploy starts the new version's instances and routes to them: as the
 // canary at req.Weight, or (at 100, or when nothing serves yet) as the
 // stable version, keeping the previous one running for an instant rollback.
-func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (DeployOutcome, error) {
+func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (contract.DeployOutcome, error) {
 	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service.Name)
 	if err != nil {
-		return DeployOutcome{}, err
+		return contract.DeployOutcome{}, err
 	}
 	activity.RecordHeartbeat(ctx, "starting instances")
 	insts, err := t.Start(ctx, deploy.Spec{
@@ -84,7 +85,7 @@ func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (DeployOutcome
 		EnvVars: map[string]string{"SIGNALMAN_ENV": req.Env, "SIGNALMAN_VERSION": req.Version},
 	})
 	if err != nil {
-		return DeployOutcome{}, deployError(req, err)
+		return contract.DeployOutcome{}, deployError(req, err)
 	}
 	pool := &router.Pool{Version: req.Version, Digest: req.Artifact.Digest}
 	for _, in := range insts {
@@ -95,22 +96,22 @@ func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (DeployOutcome
 		st.Stable, st.Canary, st.Weight = pool, nil, 0
 	case req.Weight >= 100:
 		if err := d.savePrevious(req.Product, req.Env, req.Service.Name, st.Stable); err != nil {
-			return DeployOutcome{}, err
+			return contract.DeployOutcome{}, err
 		}
 		st.Stable, st.Canary, st.Weight = pool, nil, 0
 	default:
 		st.Canary, st.Weight = pool, req.Weight
 	}
 	if _, err := rc.SetState(ctx, st); err != nil {
-		return DeployOutcome{}, fmt.Errorf("route %s on %s to %s: %w", req.Service.Name, req.Env, req.Version, err)
+		return contract.DeployOutcome{}, fmt.Errorf("route %s on %s to %s: %w", req.Service.Name, req.Env, req.Version, err)
 	}
 	activity.GetLogger(ctx).Info("deployed", "service", req.Service.Name, "env", req.Env, "version", req.Version, "weight", req.Weight, "instances", len(insts))
-	return DeployOutcome{Canary: st.Canary != nil}, nil
+	return contract.DeployOutcome{Canary: st.Canary != nil}, nil
 }
 
 // SetTraffic sets the canary's share; at 100 the canary becomes the stable
 // version and the old stable is kept for an instant rollback.
-func (d *Deployer) SetTraffic(ctx context.Context, req TrafficRequest) error {
+func (d *Deployer) SetTraffic(ctx context.Context, req contract.TrafficRequest) error {
 	rc, _, err := d.router(ctx, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
@@ -139,7 +140,7 @@ func (d *Deployer) SetTraffic(ctx context.Context, req TrafficRequest) error {
 // Rollback takes a failed version out of traffic: a canary is dropped; a
 // version that already serves as stable is replaced by the previous one,
 // still running. Then the failed version's instances stop.
-func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) error {
+func (d *Deployer) Rollback(ctx context.Context, req contract.RollbackRequest) error {
 	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func (d *Deployer) Rollback(ctx context.Context, req RollbackRequest) error {
 
 // Retire stops every instance of a service that is not req.Version, once
 // req.Version serves as stable.
-func (d *Deployer) Retire(ctx context.Context, req RetireRequest) error {
+func (d *Deployer) Retire(ctx context.Context, req contract.RetireRequest) error {
 	t, _, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
@@ -182,7 +183,7 @@ func (d *Deployer) Retire(ctx context.Context, req RetireRequest) error {
 
 // Promote checks that every service of the release serves its digest as
 // the stable version: the release is then what production runs.
-func (d *Deployer) Promote(ctx context.Context, req PromoteRequest) error {
+func (d *Deployer) Promote(ctx context.Context, req contract.PromoteRequest) error {
 	for _, a := range req.Artifacts {
 		rc, _, err := d.router(ctx, req.Product, req.Env, a.Service)
 		if err != nil {
@@ -252,10 +253,10 @@ func (d *Deployer) previous(product, env, service string) (*router.Pool, error) 
 }
 
 // deployError makes refusals and unhealthy instances permanent.
-func deployError(req DeployRequest, err error) error {
+func deployError(req contract.DeployRequest, err error) error {
 	var unhealthy *deploy.UnhealthyError
 	if errors.Is(err, deploy.ErrInvalidSpec) || errors.Is(err, deploy.ErrBadImage) || errors.As(err, &unhealthy) {
-		return permanent(ErrRefused, fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err))
+		return permanent(contract.ErrRefused, fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err))
 	}
 	return fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err)
 }

@@ -4,19 +4,13 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
-)
 
-// Error types that tell a workflow a failure will not go away by retrying.
-const (
-	ErrBadInput   = "BadInput"
-	ErrConflict   = "Conflict"
-	ErrTestFailed = "TestsFailed"
-	ErrRefused    = "Refused"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // badInput is a non-retryable failure caused by the request itself.
 func badInput(format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrBadInput, nil)
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), contract.ErrBadInput, nil)
 }
 
 // permanent makes err a non-retryable failure of the given type. Its

@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git"
 	"github.com/signalman/signalman/internal/version"
 )
@@ -28,38 +29,38 @@ type Git struct {
 // it. It is idempotent: a tag that already exists on the remote is the
 // release's commit (a retry after the push must not re-resolve a branch that
 // has moved on), and a local tag at another commit is refused.
-func (g *Git) Tag(ctx context.Context, req TagRequest) (TagResult, error) {
+func (g *Git) Tag(ctx context.Context, req contract.TagRequest) (contract.TagResult, error) {
 	if _, err := version.Parse(req.Tag); err != nil {
-		return TagResult{}, badInput("tag %s: %v", req.Product, err)
+		return contract.TagResult{}, badInput("tag %s: %v", req.Product, err)
 	}
 	if req.RepoURL == "" || req.Ref == "" {
-		return TagResult{}, badInput("tag %s %s: repository URL and ref are required", req.Product, req.Tag)
+		return contract.TagResult{}, badInput("tag %s %s: repository URL and ref are required", req.Product, req.Tag)
 	}
 	// The working copy is a clone of the product's repository, so its
 	// origin is the repository tags are pushed to.
 	const remote = "origin"
 	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, remote)
 	if err != nil {
-		return TagResult{}, err
+		return contract.TagResult{}, err
 	}
 	if sha, found, err := repo.RemoteTag(ctx, remote, req.Tag); err != nil {
-		return TagResult{}, fmt.Errorf("look up tag %s on %s: %w", req.Tag, remote, err)
+		return contract.TagResult{}, fmt.Errorf("look up tag %s on %s: %w", req.Tag, remote, err)
 	} else if found {
 		if err := repo.Tag(ctx, req.Tag, sha, req.Message); err != nil {
-			return TagResult{}, conflictOr(err)
+			return contract.TagResult{}, conflictOr(err)
 		}
 		activity.GetLogger(ctx).Info("tag already on the remote", "tag", req.Tag, "commit", sha)
-		return TagResult{Commit: sha, Created: false}, nil
+		return contract.TagResult{Commit: sha, Created: false}, nil
 	}
 	sha, err := resolve(ctx, repo, remote, req.Ref)
 	if err != nil {
-		return TagResult{}, badInput("tag %s %s: %v", req.Product, req.Tag, err)
+		return contract.TagResult{}, badInput("tag %s %s: %v", req.Product, req.Tag, err)
 	}
 	if err := repo.Tag(ctx, req.Tag, sha, req.Message); err != nil {
-		return TagResult{}, conflictOr(err)
+		return contract.TagResult{}, conflictOr(err)
 	}
 	if err := repo.VerifyTag(ctx, req.Tag, sha); err != nil {
-		return TagResult{}, conflictOr(err)
+		return contract.TagResult{}, conflictOr(err)
 	}
 	activity.RecordHeartbeat(ctx, "tagged")
 	// Until here nothing outside has changed, and an abort cancels the
@@ -69,10 +70,10 @@ func (g *Git) Tag(ctx context.Context, req TagRequest) (TagResult, error) {
 	pushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pushTimeout)
 	defer cancel()
 	if err := repo.Push(pushCtx, remote, "refs/tags/"+req.Tag); err != nil {
-		return TagResult{}, gitFailure(fmt.Errorf("push tag %s to %s: %w", req.Tag, remote, err))
+		return contract.TagResult{}, gitFailure(fmt.Errorf("push tag %s to %s: %w", req.Tag, remote, err))
 	}
 	activity.GetLogger(ctx).Info("tagged and pushed", "tag", req.Tag, "commit", sha, "remote", remote)
-	return TagResult{Commit: sha, Created: true}, nil
+	return contract.TagResult{Commit: sha, Created: true}, nil
 }
 
 // workingCopy clones the product's repository once and fetches it
@@ -128,7 +129,7 @@ const pushTimeout = 5 * time.Minute
 // allows.
 func gitFailure(err error) error {
 	if git.Fatal(err) {
-		return permanent(ErrBadInput, err)
+		return permanent(contract.ErrBadInput, err)
 	}
 	return err
 }
@@ -137,7 +138,7 @@ func gitFailure(err error) error {
 func conflictOr(err error) error {
 	var mismatch *git.TagMismatchError
 	if errors.As(err, &mismatch) {
-		return permanent(ErrConflict, err)
+		return permanent(contract.ErrConflict, err)
 	}
 	return err
 }

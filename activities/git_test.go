@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 )
 
@@ -42,7 +43,7 @@ func TestTag(t *testing.T) {
 	first := repo.WriteCommit(t, "feat: one", map[string]string{"a": "1"})
 	repo.Git(t, "push", "--quiet", "origin", "main")
 	g := &Git{Dir: t.TempDir()}
-	req := TagRequest{Product: "shop", RepoURL: remote, Ref: "main", Tag: "v1.4.0", Message: "shop v1.4.0"}
+	req := contract.TagRequest{Product: "shop", RepoURL: remote, Ref: "main", Tag: "v1.4.0", Message: "shop v1.4.0"}
 
 	res, err := runActivity(t, g.Tag, req)
 	if err != nil || res.Commit != first || !res.Created {
@@ -66,13 +67,13 @@ func TestTag(t *testing.T) {
 		t.Errorf("Tag from a fresh working copy = %+v, %v", res, err)
 	}
 
-	if _, err := runActivity(t, g.Tag, TagRequest{Product: "shop", RepoURL: remote, Ref: "no-such-branch", Tag: "v1.5.0"}); appErrType(err) != ErrBadInput || !strings.Contains(err.Error(), `"no-such-branch" is neither a branch`) {
+	if _, err := runActivity(t, g.Tag, contract.TagRequest{Product: "shop", RepoURL: remote, Ref: "no-such-branch", Tag: "v1.5.0"}); appErrType(err) != contract.ErrBadInput || !strings.Contains(err.Error(), `"no-such-branch" is neither a branch`) {
 		t.Errorf("unknown ref: %v (type %q)", err, appErrType(err))
 	}
-	if _, err := runActivity(t, g.Tag, TagRequest{Product: "shop", RepoURL: remote, Ref: "main", Tag: "1.5"}); appErrType(err) != ErrBadInput {
+	if _, err := runActivity(t, g.Tag, contract.TagRequest{Product: "shop", RepoURL: remote, Ref: "main", Tag: "1.5"}); appErrType(err) != contract.ErrBadInput {
 		t.Errorf("bad version: %v", err)
 	}
-	if _, err := runActivity(t, g.Tag, TagRequest{Product: "shop", RepoURL: filepath.Join(t.TempDir(), "missing.git"), Ref: "main", Tag: "v1.5.0"}); err == nil {
+	if _, err := runActivity(t, g.Tag, contract.TagRequest{Product: "shop", RepoURL: filepath.Join(t.TempDir(), "missing.git"), Ref: "main", Tag: "v1.5.0"}); err == nil {
 		t.Error("tagging a missing repository succeeded")
 	}
 }
@@ -90,20 +91,20 @@ func TestRunTests(t *testing.T) {
 	repo.Git(t, "push", "--quiet", "origin", "v1.4.0")
 	tests := &Tests{Dir: t.TempDir()}
 
-	res, err := runActivity(t, tests.RunTests, TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sh pass.sh", TimeoutSeconds: 60})
+	res, err := runActivity(t, tests.RunTests, contract.TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sh pass.sh", TimeoutSeconds: 60})
 	if err != nil || !strings.Contains(strings.Join(res.Tail, "\n"), "all good") {
 		t.Fatalf("passing tests: %+v, %v", res, err)
 	}
-	_, err = runActivity(t, tests.RunTests, TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sh fail.sh", TimeoutSeconds: 60})
-	if appErrType(err) != ErrTestFailed || !strings.Contains(err.Error(), "FAIL TestCheckout") || !strings.Contains(err.Error(), "exited 3") {
+	_, err = runActivity(t, tests.RunTests, contract.TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sh fail.sh", TimeoutSeconds: 60})
+	if appErrType(err) != contract.ErrTestFailed || !strings.Contains(err.Error(), "FAIL TestCheckout") || !strings.Contains(err.Error(), "exited 3") {
 		t.Errorf("failing tests: %v (type %q); want TestsFailed with the exit code and the tail", err, appErrType(err))
 	}
-	_, err = runActivity(t, tests.RunTests, TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sleep 30", TimeoutSeconds: 1})
-	if appErrType(err) != ErrTestFailed || !strings.Contains(err.Error(), "timeout") {
+	_, err = runActivity(t, tests.RunTests, contract.TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: sha, Command: "sleep 30", TimeoutSeconds: 1})
+	if appErrType(err) != contract.ErrTestFailed || !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("slow tests: %v; want a timeout failure", err)
 	}
-	_, err = runActivity(t, tests.RunTests, TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: strings.Repeat("0", 40), Command: "true", TimeoutSeconds: 60})
-	if appErrType(err) != ErrConflict || !strings.Contains(err.Error(), "someone moved the tag") {
+	_, err = runActivity(t, tests.RunTests, contract.TestRequest{Product: "shop", RepoURL: remote, Tag: "v1.4.0", Commit: strings.Repeat("0", 40), Command: "true", TimeoutSeconds: 60})
+	if appErrType(err) != contract.ErrConflict || !strings.Contains(err.Error(), "someone moved the tag") {
 		t.Errorf("moved tag: %v", err)
 	}
 }

@@ -12,19 +12,11 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
 
-	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git"
 	"github.com/signalman/signalman/internal/github"
 	"github.com/signalman/signalman/internal/notes"
 	"github.com/signalman/signalman/internal/version"
-)
-
-// Activity names of the GitHub capability; see names.go for why they are
-// stable.
-const (
-	WaitForChecksName  = "WaitForChecks"
-	OpenPullsName      = "OpenPulls"
-	PublishReleaseName = "PublishRelease"
 )
 
 // Defaults of GitHub.Poll and GitHub.MaxPoll.
@@ -47,39 +39,6 @@ type GitHub struct {
 	MaxPoll time.Duration
 }
 
-// GitHubRepo says where a product's repository is on GitHub.
-type GitHubRepo struct {
-	// Repo is "owner/name"; empty when the product is not on GitHub.
-	Repo string `json:"repo"`
-	// API is a GitHub Enterprise server's API URL; empty for api.github.com.
-	API string `json:"api,omitempty"`
-	// TokenEnv names the worker's environment variable holding the token;
-	// without one (or when it is unset) GitHub is asked without a token,
-	// which is enough for a public repository.
-	TokenEnv string `json:"tokenEnv,omitempty"`
-}
-
-// GitHubRepoOf is the GitHub side of a pipeline's repository; its Repo is
-// empty when the pipeline names no GitHub repository.
-func GitHubRepoOf(r config.Repository) GitHubRepo {
-	if r.GitHub == "" {
-		return GitHubRepo{}
-	}
-	return GitHubRepo{Repo: r.GitHub, API: r.GitHubAPI, TokenEnv: r.GitHubTokenEnv}
-}
-
-// ChecksRequest asks to wait for the CI checks of a commit.
-type ChecksRequest struct {
-	GitHub GitHubRepo `json:"github"`
-	Commit string     `json:"commit"`
-}
-
-// ChecksResult says how long the checks took to pass.
-type ChecksResult struct {
-	Seconds float64 `json:"seconds"`
-	Polls   int     `json:"polls"`
-}
-
 // ChecksProgress is WaitForChecks's heartbeat: the checks not finished
 // and those that failed, as of the last look.
 type ChecksProgress struct {
@@ -87,49 +46,18 @@ type ChecksProgress struct {
 	Failing []string `json:"failing,omitempty"`
 }
 
-// OpenPullsRequest asks which pull requests are still open for a train.
-type OpenPullsRequest struct {
-	GitHub     GitHubRepo `json:"github"`
-	Train      int        `json:"train"`
-	MainBranch string     `json:"mainBranch"`
-}
-
-// PullRequest is an open pull request, as announced before a tag.
-type PullRequest struct {
-	Number int    `json:"number"`
-	Title  string `json:"title"`
-	// Author is the author's GitHub login.
-	Author string `json:"author"`
-	URL    string `json:"url"`
-}
-
-// PublishRequest asks for the GitHub release of a tag.
-type PublishRequest struct {
-	GitHub GitHubRepo `json:"github"`
-	Tag    string     `json:"tag"`
-	// Name is the release's title (default the tag).
-	Name string `json:"name,omitempty"`
-	// Body is the release notes, in Markdown.
-	Body string `json:"body"`
-}
-
-// PublishResult is the release's web page.
-type PublishResult struct {
-	URL string `json:"url"`
-}
-
 // WaitForChecks waits until every check run and commit status of the
 // commit has passed, looking again after Poll, then after twice as long,
 // up to MaxPoll, and heartbeating what it saw each time. A failing check
 // ends the wait with a non-retryable ErrTestFailed naming the failing
 // checks; the activity's timeouts, through ctx, bound the wait.
-func (g *GitHub) WaitForChecks(ctx context.Context, req ChecksRequest) (ChecksResult, error) {
+func (g *GitHub) WaitForChecks(ctx context.Context, req contract.ChecksRequest) (contract.ChecksResult, error) {
 	if req.Commit == "" {
-		return ChecksResult{}, badInput("wait for the checks in %s: no commit given", req.GitHub.Repo)
+		return contract.ChecksResult{}, badInput("wait for the checks in %s: no commit given", req.GitHub.Repo)
 	}
 	r, err := g.connect(req.GitHub)
 	if err != nil {
-		return ChecksResult{}, err
+		return contract.ChecksResult{}, err
 	}
 	start := time.Now()
 	wait := orDefault(g.Poll, defaultChecksPoll)
@@ -142,25 +70,25 @@ func (g *GitHub) WaitForChecks(ctx context.Context, req ChecksRequest) (ChecksRe
 		st, err := r.client.ChecksState(ctx, r.owner, r.name, req.Commit)
 		if err != nil && ctx.Err() != nil {
 			// Cancelled mid-look: say what was pending at the last look.
-			return ChecksResult{}, stopped()
+			return contract.ChecksResult{}, stopped()
 		}
 		if err != nil {
-			return ChecksResult{}, r.explain(err)
+			return contract.ChecksResult{}, r.explain(err)
 		}
 		last = st
 		recordHeartbeat(ctx, ChecksProgress{Pending: st.Pending, Failing: st.Failing})
 		switch st.Result {
 		case github.Success:
-			return ChecksResult{Seconds: time.Since(start).Seconds(), Polls: polls}, nil
+			return contract.ChecksResult{Seconds: time.Since(start).Seconds(), Polls: polls}, nil
 		case github.Failure:
-			return ChecksResult{}, permanent(ErrTestFailed, fmt.Errorf("CI checks of commit %s in %s failed: %s; fix them and release again, or re-run them on GitHub and retry",
+			return contract.ChecksResult{}, permanent(contract.ErrTestFailed, fmt.Errorf("CI checks of commit %s in %s failed: %s; fix them and release again, or re-run them on GitHub and retry",
 				req.Commit, req.GitHub.Repo, strings.Join(st.Failing, ", ")))
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return ChecksResult{}, stopped()
+			return contract.ChecksResult{}, stopped()
 		case <-timer.C:
 		}
 		wait = min(2*wait, orDefault(g.MaxPoll, defaultChecksMaxPoll))
@@ -170,7 +98,7 @@ func (g *GitHub) WaitForChecks(ctx context.Context, req ChecksRequest) (ChecksRe
 // OpenPulls lists the pull requests still open for the train: those
 // targeting its branch, and those targeting the main branch and labelled
 // with the branch's name (train-N), by number.
-func (g *GitHub) OpenPulls(ctx context.Context, req OpenPullsRequest) ([]PullRequest, error) {
+func (g *GitHub) OpenPulls(ctx context.Context, req contract.OpenPullsRequest) ([]contract.PullRequest, error) {
 	if req.Train <= 0 || req.MainBranch == "" {
 		return nil, badInput("open pull requests in %s: want a train number above 0 and the main branch, got train %d and branch %q", req.GitHub.Repo, req.Train, req.MainBranch)
 	}
@@ -188,11 +116,11 @@ func (g *GitHub) OpenPulls(ctx context.Context, req OpenPullsRequest) ([]PullReq
 		return nil, r.explain(err)
 	}
 	seen := make(map[int]bool)
-	var out []PullRequest
+	var out []contract.PullRequest
 	add := func(pr notes.PullRequest) {
 		if !seen[pr.Number] {
 			seen[pr.Number] = true
-			out = append(out, PullRequest{Number: pr.Number, Title: pr.Title, Author: pr.Author, URL: pr.URL})
+			out = append(out, contract.PullRequest{Number: pr.Number, Title: pr.Title, Author: pr.Author, URL: pr.URL})
 		}
 	}
 	for _, pr := range onTrain {
@@ -203,19 +131,19 @@ func (g *GitHub) OpenPulls(ctx context.Context, req OpenPullsRequest) ([]PullReq
 			add(pr)
 		}
 	}
-	slices.SortFunc(out, func(a, b PullRequest) int { return a.Number - b.Number })
+	slices.SortFunc(out, func(a, b contract.PullRequest) int { return a.Number - b.Number })
 	return out, nil
 }
 
 // PublishRelease publishes the GitHub release of the tag. A tag that
 // already has a release keeps it, so a retry never makes a second one.
-func (g *GitHub) PublishRelease(ctx context.Context, req PublishRequest) (PublishResult, error) {
+func (g *GitHub) PublishRelease(ctx context.Context, req contract.PublishRequest) (contract.PublishResult, error) {
 	if req.Tag == "" {
-		return PublishResult{}, badInput("publish a release in %s: no tag given", req.GitHub.Repo)
+		return contract.PublishResult{}, badInput("publish a release in %s: no tag given", req.GitHub.Repo)
 	}
 	r, err := g.connect(req.GitHub)
 	if err != nil {
-		return PublishResult{}, err
+		return contract.PublishResult{}, err
 	}
 	name := req.Name
 	if name == "" {
@@ -223,14 +151,14 @@ func (g *GitHub) PublishRelease(ctx context.Context, req PublishRequest) (Publis
 	}
 	u, err := r.client.CreateRelease(ctx, r.owner, r.name, req.Tag, name, req.Body)
 	if err != nil {
-		return PublishResult{}, r.explain(err)
+		return contract.PublishResult{}, r.explain(err)
 	}
 	activityLogger(ctx).Info("release published", "tag", req.Tag, "url", u)
-	return PublishResult{URL: u}, nil
+	return contract.PublishResult{URL: u}, nil
 }
 
 // mergedPulls returns the merged pull requests that brought commits.
-func (g *GitHub) mergedPulls(ctx context.Context, repo GitHubRepo, commits []git.Commit) ([]notes.PullRequest, error) {
+func (g *GitHub) mergedPulls(ctx context.Context, repo contract.GitHubRepo, commits []git.Commit) ([]notes.PullRequest, error) {
 	r, err := g.connect(repo)
 	if err != nil {
 		return nil, err
@@ -256,7 +184,7 @@ type repoClient struct {
 
 // connect makes a client for repo with the token its TokenEnv names, or
 // none when that is unset.
-func (g *GitHub) connect(repo GitHubRepo) (repoClient, error) {
+func (g *GitHub) connect(repo contract.GitHubRepo) (repoClient, error) {
 	owner, name, err := github.ParseRepo(repo.Repo)
 	if err != nil {
 		return repoClient{}, badInput("github: %v; set repository.github in the pipeline file", err)

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 	"github.com/signalman/signalman/internal/github/githubtest"
 )
@@ -30,7 +31,7 @@ const (
 // newGitHub starts a fake GitHub holding acme/shop that accepts ghToken,
 // and returns it with a GitHub activity whose environment holds the
 // token, polling fast, and the repository as a workflow would pass it.
-func newGitHub(t *testing.T) (*githubtest.Server, *GitHub, GitHubRepo) {
+func newGitHub(t *testing.T) (*githubtest.Server, *GitHub, contract.GitHubRepo) {
 	t.Helper()
 	s := githubtest.New(t, "acme", "shop")
 	s.SetToken(ghToken)
@@ -40,7 +41,7 @@ func newGitHub(t *testing.T) (*githubtest.Server, *GitHub, GitHubRepo) {
 		Poll:    5 * time.Millisecond,
 		MaxPoll: 20 * time.Millisecond,
 	}
-	return s, g, GitHubRepo{Repo: "acme/shop", API: s.URL(), TokenEnv: ghTokenEnv}
+	return s, g, contract.GitHubRepo{Repo: "acme/shop", API: s.URL(), TokenEnv: ghTokenEnv}
 }
 
 // after runs do in a goroutine once cond holds, as the world changes
@@ -89,12 +90,12 @@ func TestWaitForChecks(t *testing.T) {
 		finished := after(t, "two looks at the checks",
 			func() bool { return s.Requests(githubtest.CheckRuns) >= 2 },
 			func() { s.SetCheckRun(ghCommit, "build", "completed", "success") })
-		v, err := env.ExecuteActivity(g.WaitForChecks, ChecksRequest{GitHub: repo, Commit: ghCommit})
+		v, err := env.ExecuteActivity(g.WaitForChecks, contract.ChecksRequest{GitHub: repo, Commit: ghCommit})
 		<-finished
 		if err != nil {
 			t.Fatalf("WaitForChecks: %v", err)
 		}
-		var res ChecksResult
+		var res contract.ChecksResult
 		if err := v.Get(&res); err != nil {
 			t.Fatal(err)
 		}
@@ -113,10 +114,10 @@ func TestWaitForChecks(t *testing.T) {
 		s.SetCheckRun(ghCommit, "unit tests", "completed", "failure")
 		s.SetCheckRun(ghCommit, "e2e", "in_progress", "")
 		s.SetStatus(ghCommit, "ci/lint", "success")
-		_, err := runActivity(t, g.WaitForChecks, ChecksRequest{GitHub: repo, Commit: ghCommit})
+		_, err := runActivity(t, g.WaitForChecks, contract.ChecksRequest{GitHub: repo, Commit: ghCommit})
 		var app *temporal.ApplicationError
-		if !errors.As(err, &app) || !app.NonRetryable() || app.Type() != ErrTestFailed {
-			t.Fatalf("WaitForChecks = %v, want a non-retryable %s", err, ErrTestFailed)
+		if !errors.As(err, &app) || !app.NonRetryable() || app.Type() != contract.ErrTestFailed {
+			t.Fatalf("WaitForChecks = %v, want a non-retryable %s", err, contract.ErrTestFailed)
 		}
 		for _, want := range []string{"unit tests", ghCommit, "acme/shop"} {
 			if !strings.Contains(err.Error(), want) {
@@ -137,7 +138,7 @@ func TestWaitForChecks(t *testing.T) {
 		// names what the last complete look found pending.
 		cancelled := after(t, "a second look at the checks", func() bool { return s.Requests(githubtest.CheckRuns) >= 2 }, cancel)
 		start := time.Now()
-		_, err := g.WaitForChecks(ctx, ChecksRequest{GitHub: repo, Commit: ghCommit})
+		_, err := g.WaitForChecks(ctx, contract.ChecksRequest{GitHub: repo, Commit: ghCommit})
 		<-cancelled
 		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "still pending: build") {
 			t.Errorf("WaitForChecks after cancel = %v, want context.Canceled naming the pending check", err)
@@ -149,8 +150,8 @@ func TestWaitForChecks(t *testing.T) {
 
 	t.Run("no_commit_is_bad_input", func(t *testing.T) {
 		_, g, repo := newGitHub(t)
-		if _, err := runActivity(t, g.WaitForChecks, ChecksRequest{GitHub: repo}); appErrType(err) != ErrBadInput {
-			t.Errorf("WaitForChecks without a commit = %v, want %s", err, ErrBadInput)
+		if _, err := runActivity(t, g.WaitForChecks, contract.ChecksRequest{GitHub: repo}); appErrType(err) != contract.ErrBadInput {
+			t.Errorf("WaitForChecks without a commit = %v, want %s", err, contract.ErrBadInput)
 		}
 	})
 }
@@ -172,11 +173,11 @@ func TestOpenPulls(t *testing.T) {
 		s.AddPull(p)
 	}
 
-	got, err := runActivity(t, g.OpenPulls, OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"})
+	got, err := runActivity(t, g.OpenPulls, contract.OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"})
 	if err != nil {
 		t.Fatalf("OpenPulls: %v", err)
 	}
-	want := []PullRequest{
+	want := []contract.PullRequest{
 		{Number: 1, Title: "feat: search", Author: "ada", URL: "https://github.example.com/acme/shop/pull/1"},
 		{Number: 2, Title: "fix: typo", Author: "bob", URL: "https://github.example.com/acme/shop/pull/2"},
 		{Number: 8, Title: "perf: cache", Author: "grace", URL: "https://github.example.com/acme/shop/pull/8"},
@@ -185,17 +186,17 @@ func TestOpenPulls(t *testing.T) {
 		t.Errorf("OpenPulls =\n%+v\nwant (on train-101, or on main labelled train-101)\n%+v", got, want)
 	}
 
-	if _, err := runActivity(t, g.OpenPulls, OpenPullsRequest{GitHub: repo, MainBranch: "main"}); appErrType(err) != ErrBadInput {
-		t.Errorf("OpenPulls without a train = %v, want %s", err, ErrBadInput)
+	if _, err := runActivity(t, g.OpenPulls, contract.OpenPullsRequest{GitHub: repo, MainBranch: "main"}); appErrType(err) != contract.ErrBadInput {
+		t.Errorf("OpenPulls without a train = %v, want %s", err, contract.ErrBadInput)
 	}
-	if _, err := runActivity(t, g.OpenPulls, OpenPullsRequest{GitHub: GitHubRepo{Repo: "shop"}, Train: 101, MainBranch: "main"}); appErrType(err) != ErrBadInput {
-		t.Errorf("OpenPulls of a repository without owner = %v, want %s", err, ErrBadInput)
+	if _, err := runActivity(t, g.OpenPulls, contract.OpenPullsRequest{GitHub: contract.GitHubRepo{Repo: "shop"}, Train: 101, MainBranch: "main"}); appErrType(err) != contract.ErrBadInput {
+		t.Errorf("OpenPulls of a repository without owner = %v, want %s", err, contract.ErrBadInput)
 	}
 }
 
 func TestPublishRelease(t *testing.T) {
 	s, g, repo := newGitHub(t)
-	req := PublishRequest{GitHub: repo, Tag: "v1.101.0", Name: "shop v1.101.0", Body: "# shop v1.101.0\n"}
+	req := contract.PublishRequest{GitHub: repo, Tag: "v1.101.0", Name: "shop v1.101.0", Body: "# shop v1.101.0\n"}
 	first, err := runActivity(t, g.PublishRelease, req)
 	if err != nil {
 		t.Fatalf("PublishRelease: %v", err)
@@ -204,7 +205,7 @@ func TestPublishRelease(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PublishRelease again: %v", err)
 	}
-	want := PublishResult{URL: "https://github.example.com/acme/shop/releases/tag/v1.101.0"}
+	want := contract.PublishResult{URL: "https://github.example.com/acme/shop/releases/tag/v1.101.0"}
 	if first != want || second != want {
 		t.Errorf("results = %+v, %+v; want %+v twice", first, second, want)
 	}
@@ -237,7 +238,7 @@ func TestReleaseNotesWithGitHub(t *testing.T) {
 	s, gh, repo := newGitHub(t)
 	s.AddPull(githubtest.Pull{Number: 12, Title: "feat: search box", Author: "ada", State: githubtest.Merged, MergeCommit: search})
 	g := &Git{Dir: t.TempDir(), GitHub: gh}
-	req := NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0", GitHub: repo}
+	req := contract.NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0", GitHub: repo}
 
 	t.Run("merged_pull_request_is_linked_with_its_author", func(t *testing.T) {
 		n, err := runActivity(t, g.ReleaseNotes, req)
@@ -273,7 +274,7 @@ func TestReleaseNotesWithGitHub(t *testing.T) {
 	t.Run("without_github_repository_github_is_not_asked", func(t *testing.T) {
 		before := s.Requests(githubtest.PullsWithCommit)
 		noGitHub := req
-		noGitHub.GitHub = GitHubRepo{}
+		noGitHub.GitHub = contract.GitHubRepo{}
 		if _, err := runActivity(t, g.ReleaseNotes, noGitHub); err != nil {
 			t.Fatal(err)
 		}
@@ -299,10 +300,10 @@ func TestGitHubTokenStaysOutOfResults(t *testing.T) {
 		}
 		results = append(results, res)
 	}
-	keep(runActivity(t, gh.WaitForChecks, ChecksRequest{GitHub: repo, Commit: ghCommit}))
-	keep(runActivity(t, gh.OpenPulls, OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"}))
-	keep(runActivity(t, gh.PublishRelease, PublishRequest{GitHub: repo, Tag: "v1.5.0", Body: "notes"}))
-	keep(runActivity(t, g.ReleaseNotes, NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0", GitHub: repo}))
+	keep(runActivity(t, gh.WaitForChecks, contract.ChecksRequest{GitHub: repo, Commit: ghCommit}))
+	keep(runActivity(t, gh.OpenPulls, contract.OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"}))
+	keep(runActivity(t, gh.PublishRelease, contract.PublishRequest{GitHub: repo, Tag: "v1.5.0", Body: "notes"}))
+	keep(runActivity(t, g.ReleaseNotes, contract.NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0", GitHub: repo}))
 	// The requests, which enter history, hold the variable's name only.
 	results = append(results, repo)
 
@@ -330,7 +331,7 @@ func TestGitHubWithoutToken(t *testing.T) {
 	s, g, repo := newGitHub(t)
 	s.AddPull(githubtest.Pull{Number: 1, Title: "feat: search", Author: "ada", Base: "train-101"})
 	g.Getenv = func(string) string { return "" }
-	req := OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"}
+	req := contract.OpenPullsRequest{GitHub: repo, Train: 101, MainBranch: "main"}
 
 	t.Run("public_repository_is_read_without_auth", func(t *testing.T) {
 		s.SetPublic(true)
@@ -358,22 +359,22 @@ func TestGitHubRepoOf(t *testing.T) {
 	tests := []struct {
 		name string
 		repo config.Repository
-		want GitHubRepo
+		want contract.GitHubRepo
 	}{
 		{
 			name: "github_repository",
 			repo: config.Repository{URL: "https://github.com/acme/shop.git", GitHub: "acme/shop", GitHubAPI: "https://github.example.com", GitHubTokenEnv: "GITHUB_TOKEN"},
-			want: GitHubRepo{Repo: "acme/shop", API: "https://github.example.com", TokenEnv: "GITHUB_TOKEN"},
+			want: contract.GitHubRepo{Repo: "acme/shop", API: "https://github.example.com", TokenEnv: "GITHUB_TOKEN"},
 		},
 		{
 			name: "not_on_github",
 			repo: config.Repository{URL: "./shop", GitHubTokenEnv: "GITHUB_TOKEN"},
-			want: GitHubRepo{},
+			want: contract.GitHubRepo{},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := GitHubRepoOf(tt.repo); got != tt.want {
+			if got := contract.GitHubRepoOf(tt.repo); got != tt.want {
 				t.Errorf("GitHubRepoOf = %+v, want %+v", got, tt.want)
 			}
 		})

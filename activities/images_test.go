@@ -17,6 +17,7 @@ import (
 	"github.com/signalman/signalman/internal/artifact/buildnum"
 	"github.com/signalman/signalman/internal/artifact/signature"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 	"github.com/signalman/signalman/internal/registry"
 )
@@ -90,21 +91,21 @@ func exampleFiles(t testing.TB) map[string]string {
 	return files
 }
 
-func (im *images) buildReq(number int) BuildRequest {
-	return BuildRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, RepoURL: im.repoURL, Service: "api",
+func (im *images) buildReq(number int) contract.BuildRequest {
+	return contract.BuildRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, RepoURL: im.repoURL, Service: "api",
 		Build: config.Build{Kind: config.BuildGo, Context: ".", Package: "./services/api"}, Number: number}
 }
 
-func (im *images) signReq(a Artifact) SignRequest {
-	return SignRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, RepoURL: im.repoURL, Artifact: a,
+func (im *images) signReq(a contract.Artifact) contract.SignRequest {
+	return contract.SignRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, RepoURL: im.repoURL, Artifact: a,
 		Build: config.Build{Kind: config.BuildGo, Context: ".", Package: "./services/api"}, Invocation: "release/shop/v1.12.0"}
 }
 
-func (im *images) verifyReq(a Artifact) VerifyRequest {
-	return VerifyRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, Artifact: a}
+func (im *images) verifyReq(a contract.Artifact) contract.VerifyRequest {
+	return contract.VerifyRequest{Product: "shop", Version: "v1.12.0", Commit: im.commit, Artifact: a}
 }
 
-func counts(t *testing.T, a Artifact) (sigs, atts int) {
+func counts(t *testing.T, a contract.Artifact) (sigs, atts int) {
 	t.Helper()
 	ref, err := name.NewDigest(a.Ref(), name.Insecure)
 	if err != nil {
@@ -163,7 +164,7 @@ func TestImages_verify_refuses(t *testing.T) {
 	}
 	unsigned := a
 
-	signedByOther := func(t *testing.T) Artifact {
+	signedByOther := func(t *testing.T) contract.Artifact {
 		other := *im.signer
 		dir := t.TempDir()
 		priv, pub, _ := signature.GenerateKeys([]byte(testPassword))
@@ -189,13 +190,13 @@ func TestImages_verify_refuses(t *testing.T) {
 
 	cases := []struct {
 		name    string
-		art     func(t *testing.T) Artifact
+		art     func(t *testing.T) contract.Artifact
 		commit  string
 		wantMsg string
 	}{
-		{name: "unsigned_image", art: func(*testing.T) Artifact { return unsigned }, wantMsg: "no signature"},
+		{name: "unsigned_image", art: func(*testing.T) contract.Artifact { return unsigned }, wantMsg: "no signature"},
 		{name: "image_signed_by_another_key", art: signedByOther, wantMsg: "refuse to deploy"},
-		{name: "tag_repushed_with_other_content_after_signing", art: func(t *testing.T) Artifact {
+		{name: "tag_repushed_with_other_content_after_signing", art: func(t *testing.T) contract.Artifact {
 			if _, err := runActivity(t, noResult(im.signer.Sign), im.signReq(a)); err != nil {
 				t.Fatal(err)
 			}
@@ -206,9 +207,9 @@ func TestImages_verify_refuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return Artifact{Service: "api", Image: a.Image, Digest: d.DigestStr()}
+			return contract.Artifact{Service: "api", Image: a.Image, Digest: d.DigestStr()}
 		}, wantMsg: "refuse to deploy"},
-		{name: "provenance_for_another_commit", art: func(t *testing.T) Artifact {
+		{name: "provenance_for_another_commit", art: func(t *testing.T) contract.Artifact {
 			if _, err := runActivity(t, noResult(im.signer.Sign), im.signReq(a)); err != nil {
 				t.Fatal(err)
 			}
@@ -223,8 +224,8 @@ func TestImages_verify_refuses(t *testing.T) {
 			}
 			_, err := runActivity(t, noResult(im.signer.Verify), req)
 			want := strings.ReplaceAll(tc.wantMsg, "%COMMIT%", im.commit)
-			if appErrType(err) != ErrRefused || !strings.Contains(err.Error(), want) {
-				t.Errorf("verify: %v (type %q); want a %s refusal containing %q", err, appErrType(err), ErrRefused, want)
+			if appErrType(err) != contract.ErrRefused || !strings.Contains(err.Error(), want) {
+				t.Errorf("verify: %v (type %q); want a %s refusal containing %q", err, appErrType(err), contract.ErrRefused, want)
 			}
 		})
 	}
@@ -249,7 +250,7 @@ func TestImages_existing_tag_with_another_digest_is_never_overwritten(t *testing
 	if err != nil || a.Digest != before.Digest.String() {
 		t.Fatalf("build over a foreign tag: %+v, %v", a, err)
 	}
-	if _, err := runActivity(t, noResult(im.signer.Verify), im.verifyReq(a)); appErrType(err) != ErrRefused {
+	if _, err := runActivity(t, noResult(im.signer.Verify), im.verifyReq(a)); appErrType(err) != contract.ErrRefused {
 		t.Errorf("verify of the foreign image: %v; want refused", err)
 	}
 	after, _ := remote.Head(tag)
@@ -266,7 +267,7 @@ func TestImages_build_failures_are_permanent(t *testing.T) {
 		t.Errorf("missing package: %v (type %q); want %s", err, appErrType(err), ErrBuildFailed)
 	}
 	req = im.buildReq(0)
-	if _, err := runActivity(t, im.builder.Build, req); appErrType(err) != ErrBadInput {
+	if _, err := runActivity(t, im.builder.Build, req); appErrType(err) != contract.ErrBadInput {
 		t.Errorf("build number 0: %v; want bad input", err)
 	}
 	noKey := *im.signer
@@ -275,7 +276,7 @@ func TestImages_build_failures_are_permanent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runActivity(t, noResult(noKey.Sign), im.signReq(a)); appErrType(err) != ErrBadInput || strings.Contains(err.Error(), testPassword) {
+	if _, err := runActivity(t, noResult(noKey.Sign), im.signReq(a)); appErrType(err) != contract.ErrBadInput || strings.Contains(err.Error(), testPassword) {
 		t.Errorf("wrong password: %v; want bad input that does not show the password", err)
 	}
 }
@@ -302,7 +303,7 @@ func TestImages_dockerfile_service_builds_through_the_engine(t *testing.T) {
 	})
 	repo.Git(t, "push", "--quiet", "origin", "main")
 	build := config.Build{Kind: config.BuildDockerfile, Context: "site", Dockerfile: "Dockerfile"}
-	req := BuildRequest{Product: "shop", Version: "v1.12.0", Commit: commit, RepoURL: repoURL, Service: "site", Build: build, Number: 1}
+	req := contract.BuildRequest{Product: "shop", Version: "v1.12.0", Commit: commit, RepoURL: repoURL, Service: "site", Build: build, Number: 1}
 	a, err := runActivity(t, im.builder.Build, req)
 	if err != nil {
 		t.Fatal(err)
@@ -325,11 +326,11 @@ func TestImages_dockerfile_service_builds_through_the_engine(t *testing.T) {
 	if err := artifact.ExtractFile(img, "/site/secrets.env", filepath.Join(t.TempDir(), "x")); err == nil {
 		t.Error("a .dockerignore'd file reached the image")
 	}
-	sreq := SignRequest{Product: "shop", Version: "v1.12.0", Commit: commit, RepoURL: repoURL, Artifact: a, Build: build, Invocation: "release/shop/v1.12.0"}
+	sreq := contract.SignRequest{Product: "shop", Version: "v1.12.0", Commit: commit, RepoURL: repoURL, Artifact: a, Build: build, Invocation: "release/shop/v1.12.0"}
 	if _, err := runActivity(t, noResult(im.signer.Sign), sreq); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runActivity(t, noResult(im.signer.Verify), VerifyRequest{Product: "shop", Version: "v1.12.0", Commit: commit, Artifact: a}); err != nil {
+	if _, err := runActivity(t, noResult(im.signer.Verify), contract.VerifyRequest{Product: "shop", Version: "v1.12.0", Commit: commit, Artifact: a}); err != nil {
 		t.Errorf("verify the Dockerfile image: %v", err)
 	}
 
@@ -341,7 +342,7 @@ func TestImages_dockerfile_service_builds_through_the_engine(t *testing.T) {
 	}
 }
 
-func mustDigest(t *testing.T, a Artifact) name.Digest {
+func mustDigest(t *testing.T, a contract.Artifact) name.Digest {
 	t.Helper()
 	d, err := name.NewDigest(a.Ref(), name.Insecure)
 	if err != nil {

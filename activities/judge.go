@@ -7,6 +7,7 @@ import (
 
 	"github.com/signalman/signalman/internal/canary"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy/router"
 )
 
@@ -16,20 +17,20 @@ import (
 // back marginal and marked NoData, to be watched longer or decided by a
 // person. So does too little on a critical metric (by default the error
 // rate), whatever the others say, unless they fail the canary.
-func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdict, error) {
+func (d *Deployer) AnalyzeCanary(ctx context.Context, req contract.AnalyzeRequest) (contract.Verdict, error) {
 	if req.Step < 0 || req.Step >= len(req.Canary.Steps) {
-		return Verdict{}, badInput("canary of %s: no step %d", req.Service, req.Step)
+		return contract.Verdict{}, badInput("canary of %s: no step %d", req.Service, req.Step)
 	}
 	rc, _, err := d.router(ctx, req.Product, req.Env, req.Service)
 	if err != nil {
-		return Verdict{}, err
+		return contract.Verdict{}, err
 	}
 	st, err := rc.State(ctx)
 	if err != nil {
-		return Verdict{}, err
+		return contract.Verdict{}, err
 	}
 	if st.Canary == nil {
-		return Verdict{Class: Pass, Score: 100, Detail: "no canary to judge: the first version of the service went straight to stable"}, nil
+		return contract.Verdict{Class: contract.Pass, Score: 100, Detail: "no canary to judge: the first version of the service went straight to stable"}, nil
 	}
 	window := req.Window
 	if window <= 0 {
@@ -42,19 +43,19 @@ func (d *Deployer) AnalyzeCanary(ctx context.Context, req AnalyzeRequest) (Verdi
 		baseline, canaryS, err = routerSamples(ctx, rc, st, window)
 	}
 	if err != nil {
-		return Verdict{}, err
+		return contract.Verdict{}, err
 	}
 	res := canary.Judge(judgeConfig(req.Canary), baseline, canaryS)
-	v := Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary(), Window: window}
+	v := contract.Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary(), Window: window}
 	switch res.Class {
 	case canary.ClassPass:
-		v.Class = Pass
+		v.Class = contract.Pass
 	case canary.ClassFail:
-		v.Class = Fail
+		v.Class = contract.Fail
 	case canary.ClassNoData:
-		v.Class, v.NoData = Marginal, true
+		v.Class, v.NoData = contract.Marginal, true
 	default:
-		v.Class = Marginal
+		v.Class = contract.Marginal
 	}
 	return v, nil
 }
@@ -81,7 +82,7 @@ var prometheusQueries = map[string]string{
 // prometheusSamples are the samples from a Prometheus server's HTTP API:
 // each metric as a time series over the window, for the stable and the
 // canary pools.
-func prometheusSamples(ctx context.Context, req AnalyzeRequest, st router.State, window time.Duration) (baseline, canaryS map[string][]float64, err error) {
+func prometheusSamples(ctx context.Context, req contract.AnalyzeRequest, st router.State, window time.Duration) (baseline, canaryS map[string][]float64, err error) {
 	p := canary.Prometheus{URL: req.Canary.Prometheus}
 	step := interval(window)
 	end := time.Now()

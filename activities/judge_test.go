@@ -13,6 +13,7 @@ import (
 
 	"github.com/signalman/signalman/internal/canary"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy/router"
 )
 
@@ -60,19 +61,19 @@ func TestAnalyzeCanary_from_prometheus(t *testing.T) {
 		wantNoData        bool
 		wantDetail        string // a part of the verdict's detail, or ""
 	}{
-		{name: "canary_errors_fail", bad: errorsQuery, few: "nothing", want: Fail},
-		{name: "same_as_baseline_passes", bad: "nothing", few: "nothing", want: Pass},
+		{name: "canary_errors_fail", bad: errorsQuery, few: "nothing", want: contract.Fail},
+		{name: "same_as_baseline_passes", bad: "nothing", few: "nothing", want: contract.Pass},
 		{
 			name: "too_few_canary_error_rates_is_nodata_not_pass", bad: "nothing", few: errorsQuery,
-			want: Marginal, wantNoData: true, wantDetail: "nodata, error_rate is critical and has too few samples",
+			want: contract.Marginal, wantNoData: true, wantDetail: "nodata, error_rate is critical and has too few samples",
 		},
 		{
 			name: "too_few_error_rates_of_a_non_critical_error_rate_pass_on_latency", bad: "nothing", few: errorsQuery,
-			errorRateCritical: ptr(false), want: Pass,
+			errorRateCritical: ptr(false), want: contract.Pass,
 		},
 		{
 			name: "canary_errors_fail_a_critical_error_rate_outweighed_in_the_score", bad: errorsQuery, few: "nothing",
-			errorRateCritical: ptr(true), want: Fail, wantDetail: "fail, error_rate is critical and high, score 95.2",
+			errorRateCritical: ptr(true), want: contract.Fail, wantDetail: "fail, error_rate is critical and high, score 95.2",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +108,7 @@ func TestAnalyzeCanary_from_prometheus(t *testing.T) {
 					{Name: "latency", Direction: "increase", Weight: latencyWeight, Tolerance: 0.1, AbsTolerance: 0.005},
 				},
 			}
-			v, err := runActivity(t, d.AnalyzeCanary, AnalyzeRequest{Product: "shop", Env: "prod", Service: "api", Canary: c, Step: 0})
+			v, err := runActivity(t, d.AnalyzeCanary, contract.AnalyzeRequest{Product: "shop", Env: "prod", Service: "api", Canary: c, Step: 0})
 			if err != nil {
 				t.Fatal(err)
 			}

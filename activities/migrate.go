@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/signalman/signalman/internal/command"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git"
 )
 
@@ -24,7 +25,7 @@ type Migrator struct {
 }
 
 // Migrate runs one migration in one environment.
-func (m *Migrator) Migrate(ctx context.Context, req MigrateRequest) error {
+func (m *Migrator) Migrate(ctx context.Context, req contract.MigrateRequest) error {
 	if req.Migration.Command == "" {
 		return badInput("migration %s of %s: no command", req.Migration.Name, req.Product)
 	}
@@ -53,7 +54,7 @@ func (m *Migrator) Migrate(ctx context.Context, req MigrateRequest) error {
 	})
 	var exit *command.ExitError
 	if errors.As(err, &exit) {
-		return permanent(ErrTestFailed, fmt.Errorf("migration %s of %s on %s: %w", req.Migration.Name, req.Product, req.Env, err))
+		return permanent(contract.ErrTestFailed, fmt.Errorf("migration %s of %s on %s: %w", req.Migration.Name, req.Product, req.Env, err))
 	}
 	if err != nil {
 		return fmt.Errorf("migration %s of %s on %s: %w", req.Migration.Name, req.Product, req.Env, err)

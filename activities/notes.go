@@ -6,44 +6,25 @@ import (
 	"slices"
 	"time"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/notes"
 	"github.com/signalman/signalman/internal/version"
 )
 
-// NotesRequest asks for the release notes of a version: the changes since
-// the previous release tag.
-type NotesRequest struct {
-	Product string `json:"product"`
-	RepoURL string `json:"repoURL"`
-	Version string `json:"version"`
-	// GitHub, when its Repo is set, adds the merged pull requests of the
-	// commits to the notes.
-	GitHub GitHubRepo `json:"github,omitzero"`
-}
-
-// ReleaseNotes are the grouped notes of a release.
-type ReleaseNotes struct {
-	Previous string `json:"previous,omitempty"`
-	Markdown string `json:"markdown"`
-	// CommitTimes are the author times of the commits the release brings,
-	// oldest first: where lead time for changes starts.
-	CommitTimes []time.Time `json:"commitTimes,omitempty"`
-}
-
 // ReleaseNotes builds the notes from the commits between the previous
 // version's tag (the highest release tag below this one) and this one.
-func (g *Git) ReleaseNotes(ctx context.Context, req NotesRequest) (ReleaseNotes, error) {
+func (g *Git) ReleaseNotes(ctx context.Context, req contract.NotesRequest) (contract.ReleaseNotes, error) {
 	v, err := version.Parse(req.Version)
 	if err != nil {
-		return ReleaseNotes{}, badInput("release notes of %s: %v", req.Product, err)
+		return contract.ReleaseNotes{}, badInput("release notes of %s: %v", req.Product, err)
 	}
 	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, "origin")
 	if err != nil {
-		return ReleaseNotes{}, err
+		return contract.ReleaseNotes{}, err
 	}
 	tags, err := repo.Tags(ctx)
 	if err != nil {
-		return ReleaseNotes{}, err
+		return contract.ReleaseNotes{}, err
 	}
 	previous := ""
 	var best version.Version
@@ -56,7 +37,7 @@ func (g *Git) ReleaseNotes(ctx context.Context, req NotesRequest) (ReleaseNotes,
 	}
 	commits, err := repo.Log(ctx, previous, req.Version)
 	if err != nil {
-		return ReleaseNotes{}, fmt.Errorf("release notes of %s %s: %w", req.Product, req.Version, err)
+		return contract.ReleaseNotes{}, fmt.Errorf("release notes of %s %s: %w", req.Product, req.Version, err)
 	}
 	var prs []notes.PullRequest
 	if req.GitHub.Repo != "" && g.GitHub != nil {
@@ -72,5 +53,5 @@ func (g *Git) ReleaseNotes(ctx context.Context, req NotesRequest) (ReleaseNotes,
 		times = append(times, c.Time.UTC())
 	}
 	slices.SortFunc(times, time.Time.Compare)
-	return ReleaseNotes{Previous: previous, Markdown: n.Markdown(), CommitTimes: times}, nil
+	return contract.ReleaseNotes{Previous: previous, Markdown: n.Markdown(), CommitTimes: times}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 )
 
@@ -16,7 +17,7 @@ func TestReleaseNotes_cover_the_commits_since_the_previous_release(t *testing.T)
 	repo.WriteCommit(t, "fix: checkout rounding", map[string]string{"c": "1"})
 	repo.Git(t, "tag", "v1.5.0")
 	repo.Git(t, "push", "--quiet", "--tags", "origin", "main")
-	n, err := runActivity(t, (&Git{Dir: t.TempDir()}).ReleaseNotes, NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0"})
+	n, err := runActivity(t, (&Git{Dir: t.TempDir()}).ReleaseNotes, contract.NotesRequest{Product: "shop", RepoURL: remote, Version: "v1.5.0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/notify"
 )
 
@@ -29,13 +30,13 @@ type Notifier struct {
 // It posts at most once across retries: the message carries a key naming
 // this activity, and a retry first looks for a message with that key, in
 // case an earlier attempt posted it but did not live to report the ts.
-func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult, error) {
+func (n *Notifier) Notify(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
 	if req.Channel == "" {
-		return NotifyResult{}, badInput("notify %s %s: no Slack channel configured", req.Product, req.Version)
+		return contract.NotifyResult{}, badInput("notify %s %s: no Slack channel configured", req.Product, req.Version)
 	}
 	token := os.Getenv(req.TokenEnv)
 	if token == "" {
-		return NotifyResult{}, badInput("notify %s %s: %s is not set on the worker; set it to the Slack bot token", req.Product, req.Version, req.TokenEnv)
+		return contract.NotifyResult{}, badInput("notify %s %s: %s is not set on the worker; set it to the Slack bot token", req.Product, req.Version, req.TokenEnv)
 	}
 	var opts []slack.Option
 	if n.APIURL != "" {
@@ -45,9 +46,9 @@ func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult,
 	if req.Replace != "" {
 		// Replacing is idempotent: a retry replaces it with the same.
 		if err := s.Update(ctx, req.Channel, req.Replace, req.Text); err != nil {
-			return NotifyResult{}, err
+			return contract.NotifyResult{}, err
 		}
-		return NotifyResult{Channel: req.Channel, TS: req.Replace}, nil
+		return contract.NotifyResult{Channel: req.Channel, TS: req.Replace}, nil
 	}
 	info := activity.GetInfo(ctx)
 	m := notify.Message{
@@ -68,7 +69,7 @@ func (n *Notifier) Notify(ctx context.Context, req NotifyRequest) (NotifyResult,
 	}
 	channel, ts, err := s.Post(ctx, m)
 	if err != nil {
-		return NotifyResult{}, fmt.Errorf("post to Slack channel %s: %w", req.Channel, err)
+		return contract.NotifyResult{}, fmt.Errorf("post to Slack channel %s: %w", req.Channel, err)
 	}
-	return NotifyResult{Channel: channel, TS: ts}, nil
+	return contract.NotifyResult{Channel: channel, TS: ts}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/artifact/signature"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // Signer signs images and attaches their SBOM and provenance as signed
@@ -36,7 +37,7 @@ type Signer struct {
 
 // Sign signs the artifact's digest and attests its SBOM and provenance.
 // Each step checks before acting, so a retry adds nothing twice.
-func (s *Signer) Sign(ctx context.Context, req SignRequest) error {
+func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
 	ref, err := digestRef(req.Artifact)
 	if err != nil {
 		return err
@@ -102,7 +103,7 @@ func (s *Signer) Sign(ctx context.Context, req SignRequest) error {
 
 // Verify refuses an artifact unless its digest carries a valid signature by
 // the configured key and a signed provenance naming the release's commit.
-func (s *Signer) Verify(ctx context.Context, req VerifyRequest) error {
+func (s *Signer) Verify(ctx context.Context, req contract.VerifyRequest) error {
 	ref, err := digestRef(req.Artifact)
 	if err != nil {
 		return err
@@ -125,10 +126,10 @@ func (s *Signer) Verify(ctx context.Context, req VerifyRequest) error {
 	}
 	commit, err := artifact.ProvenanceCommit(pred)
 	if err != nil {
-		return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s: %w", ref, err))
+		return permanent(contract.ErrRefused, fmt.Errorf("refuse to deploy %s: %w", ref, err))
 	}
 	if commit != req.Commit {
-		return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s: its provenance says it was built from %s, but %s %s is commit %s", ref, commit, req.Product, req.Version, req.Commit))
+		return permanent(contract.ErrRefused, fmt.Errorf("refuse to deploy %s: its provenance says it was built from %s, but %s %s is commit %s", ref, commit, req.Product, req.Version, req.Commit))
 	}
 	activity.GetLogger(ctx).Info("verified", "image", ref.String(), "commit", commit)
 	return nil
@@ -136,7 +137,7 @@ func (s *Signer) Verify(ctx context.Context, req VerifyRequest) error {
 
 // sbom describes the image: from the Go binary's build information when the
 // image is a Go build, from its files otherwise.
-func (s *Signer) sbom(req SignRequest, img v1.Image) ([]byte, string, error) {
+func (s *Signer) sbom(req contract.SignRequest, img v1.Image) ([]byte, string, error) {
 	src := source(req, img)
 	if req.Build.Kind == config.BuildDockerfile {
 		b, err := artifact.SBOMFromImage(img, src)
@@ -167,7 +168,7 @@ func (s *Signer) sbom(req SignRequest, img v1.Image) ([]byte, string, error) {
 
 // source describes the release an image was built from; its time is the
 // image's creation time, which the build set to the commit time.
-func source(req SignRequest, img v1.Image) artifact.Source {
+func source(req contract.SignRequest, img v1.Image) artifact.Source {
 	src := artifact.Source{Service: req.Artifact.Service, Version: req.Version, Commit: req.Commit, Repository: req.RepoURL}
 	if cfg, err := img.ConfigFile(); err == nil {
 		src.CommitTime = cfg.Created.Time
@@ -178,7 +179,7 @@ func source(req SignRequest, img v1.Image) artifact.Source {
 	return src
 }
 
-func flagsOf(req SignRequest) []string {
+func flagsOf(req contract.SignRequest) []string {
 	if req.Build.Kind == config.BuildDockerfile {
 		return nil
 	}
@@ -186,7 +187,7 @@ func flagsOf(req SignRequest) []string {
 }
 
 // digestRef is the artifact's image addressed by its digest.
-func digestRef(a Artifact) (name.Digest, error) {
+func digestRef(a contract.Artifact) (name.Digest, error) {
 	ref, err := name.NewDigest(a.Ref(), name.Insecure)
 	if err != nil {
 		return name.Digest{}, badInput("image %s of %s: %v", a.Ref(), a.Service, err)
@@ -195,19 +196,19 @@ func digestRef(a Artifact) (name.Digest, error) {
 }
 
 // signError keeps bad input permanent and lets registry trouble retry.
-func signError(what string, a Artifact, err error) error {
+func signError(what string, a contract.Artifact, err error) error {
 	if errors.Is(err, signature.ErrImageNotFound) || errors.Is(err, signature.ErrInvalidPredicate) {
-		return permanent(ErrBadInput, fmt.Errorf("%s %s: %w", what, a.Ref(), err))
+		return permanent(contract.ErrBadInput, fmt.Errorf("%s %s: %w", what, a.Ref(), err))
 	}
 	return fmt.Errorf("%s %s: %w", what, a.Ref(), err)
 }
 
 // refusal makes a failed verification permanent; anything else (a registry
 // that does not answer) is retried.
-func refusal(a Artifact, err error) error {
+func refusal(a contract.Artifact, err error) error {
 	for _, e := range []error{signature.ErrUnsigned, signature.ErrBadSignature, signature.ErrDigestMismatch, signature.ErrNoAttestation, signature.ErrImageNotFound} {
 		if errors.Is(err, e) {
-			return permanent(ErrRefused, fmt.Errorf("refuse to deploy %s of %s: %w", a.Ref(), a.Service, err))
+			return permanent(contract.ErrRefused, fmt.Errorf("refuse to deploy %s of %s: %w", a.Ref(), a.Service, err))
 		}
 	}
 	return fmt.Errorf("verify %s: %w", a.Ref(), err)

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // Smoke runs the service's smoke tests through its router, so they reach
 // what users reach. A failed check is permanent: the deploy rolls back.
-func (d *Deployer) Smoke(ctx context.Context, req SmokeRequest) error {
+func (d *Deployer) Smoke(ctx context.Context, req contract.SmokeRequest) error {
 	_, info, err := d.router(ctx, req.Product, req.Env, req.Service.Name)
 	if err != nil {
 		return err
@@ -19,7 +21,7 @@ func (d *Deployer) Smoke(ctx context.Context, req SmokeRequest) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, s := range req.Service.Smoke {
 		if err := smoke(ctx, client, "http://"+info.Listen+s.Path, s.Status, s.Contains); err != nil {
-			return permanent(ErrTestFailed, fmt.Errorf("smoke test of %s on %s: %w", req.Service.Name, req.Env, err))
+			return permanent(contract.ErrTestFailed, fmt.Errorf("smoke test of %s on %s: %w", req.Service.Name, req.Env, err))
 		}
 	}
 	return nil

@@ -10,48 +10,15 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git"
 	"github.com/signalman/signalman/internal/version"
 )
 
-// CutRequest cuts a train's branch from the main branch.
-type CutRequest struct {
-	Product    string `json:"product"`
-	RepoURL    string `json:"repoURL"`
-	MainBranch string `json:"mainBranch"`
-	Train      int    `json:"train"`
-}
-
-// PickRequest cherry-picks commits that are on the main branch onto a
-// train's branch, one at a time, in order.
-type PickRequest struct {
-	Product    string   `json:"product"`
-	RepoURL    string   `json:"repoURL"`
-	MainBranch string   `json:"mainBranch"`
-	Train      int      `json:"train"`
-	Commits    []string `json:"commits"`
-}
-
-// PickResult is the train branch's head after the picks.
-type PickResult struct {
-	Head string `json:"head"`
-	// Picked maps each requested commit to its copy on the branch.
-	Picked map[string]string `json:"picked"`
-	// New counts the commits this call put on the branch; 0 means every
-	// change was there already.
-	New int `json:"new"`
-}
-
-// TrainsRequest asks which trains a product's repository has.
-type TrainsRequest struct {
-	Product string `json:"product"`
-	RepoURL string `json:"repoURL"`
-}
-
 // CutTrain creates branch train-N at the main branch's head and pushes it;
 // a branch that exists already is the cut done (a retry), and its commit is
 // returned.
-func (g *Git) CutTrain(ctx context.Context, req CutRequest) (string, error) {
+func (g *Git) CutTrain(ctx context.Context, req contract.CutRequest) (string, error) {
 	const remote = "origin"
 	branch := version.Branch(req.Train)
 	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, remote)
@@ -85,46 +52,46 @@ var shaPattern = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
 // be on the main branch. A conflict stops everything: nothing is pushed,
 // the branch is left as it was, and the error names the commit and files.
 // A commit already picked onto the branch (a retry) is skipped.
-func (g *Git) CherryPick(ctx context.Context, req PickRequest) (PickResult, error) {
+func (g *Git) CherryPick(ctx context.Context, req contract.PickRequest) (contract.PickResult, error) {
 	const remote = "origin"
 	if len(req.Commits) == 0 {
-		return PickResult{}, badInput("dot release of train %d: no commits to pick", req.Train)
+		return contract.PickResult{}, badInput("dot release of train %d: no commits to pick", req.Train)
 	}
 	for _, c := range req.Commits {
 		if !shaPattern.MatchString(c) {
-			return PickResult{}, badInput("dot release of train %d: %q is not a commit hash", req.Train, c)
+			return contract.PickResult{}, badInput("dot release of train %d: %q is not a commit hash", req.Train, c)
 		}
 	}
 	branch := version.Branch(req.Train)
 	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, remote)
 	if err != nil {
-		return PickResult{}, err
+		return contract.PickResult{}, err
 	}
 	if err := repo.Checkout(ctx, branch); err != nil {
-		return PickResult{}, badInput("dot release of %s: no branch %s: %v", req.Product, branch, err)
+		return contract.PickResult{}, badInput("dot release of %s: no branch %s: %v", req.Product, branch, err)
 	}
 	// Start from the remote's branch: a previous attempt's local picks
 	// that were never pushed are dropped.
 	if err := repo.ResetHard(ctx, "refs/remotes/"+remote+"/"+branch); err != nil {
-		return PickResult{}, err
+		return contract.PickResult{}, err
 	}
 	main := "refs/remotes/" + remote + "/" + req.MainBranch
 	done, err := pickedOnto(ctx, repo, main)
 	if err != nil {
-		return PickResult{}, err
+		return contract.PickResult{}, err
 	}
-	res := PickResult{Picked: map[string]string{}}
+	res := contract.PickResult{Picked: map[string]string{}}
 	for _, c := range req.Commits {
 		full, err := repo.RevParse(ctx, c)
 		if err != nil {
-			return PickResult{}, badInput("dot release of train %d: unknown commit %s", req.Train, c)
+			return contract.PickResult{}, badInput("dot release of train %d: unknown commit %s", req.Train, c)
 		}
 		onMain, err := repo.Contains(ctx, full, main)
 		if err != nil {
-			return PickResult{}, err
+			return contract.PickResult{}, err
 		}
 		if !onMain {
-			return PickResult{}, badInput("dot release of train %d: commit %s is not on %s; land it on %s first", req.Train, c, req.MainBranch, req.MainBranch)
+			return contract.PickResult{}, badInput("dot release of train %d: commit %s is not on %s; land it on %s first", req.Train, c, req.MainBranch, req.MainBranch)
 		}
 		if copy, ok := done[full]; ok {
 			res.Picked[c] = copy
@@ -134,23 +101,23 @@ func (g *Git) CherryPick(ctx context.Context, req PickRequest) (PickResult, erro
 		var conflict *git.ConflictError
 		switch {
 		case errors.As(err, &conflict):
-			return PickResult{}, permanent(ErrConflict, fmt.Errorf("dot release of train %d stopped: %s conflicts on %s in %s; nothing was pushed, resolve it on main or pick another commit",
+			return contract.PickResult{}, permanent(contract.ErrConflict, fmt.Errorf("dot release of train %d stopped: %s conflicts on %s in %s; nothing was pushed, resolve it on main or pick another commit",
 				req.Train, short(full), branch, strings.Join(conflict.Files, ", ")))
 		case errors.Is(err, git.ErrAlreadyApplied):
 			res.Picked[c] = ""
 			continue
 		case err != nil:
-			return PickResult{}, err
+			return contract.PickResult{}, err
 		}
 		res.Picked[c] = picked
 		res.New++
 	}
 	if err := repo.Push(ctx, remote, "refs/heads/"+branch); err != nil {
-		return PickResult{}, gitFailure(fmt.Errorf("push %s: %w", branch, err))
+		return contract.PickResult{}, gitFailure(fmt.Errorf("push %s: %w", branch, err))
 	}
 	head, err := repo.RevParse(ctx, "HEAD")
 	if err != nil {
-		return PickResult{}, err
+		return contract.PickResult{}, err
 	}
 	res.Head = head
 	activity.GetLogger(ctx).Info("picked", "branch", branch, "commits", len(req.Commits), "head", head)
@@ -174,7 +141,7 @@ func pickedOnto(ctx context.Context, repo *git.Repo, main string) (map[string]st
 }
 
 // Trains lists the train numbers that have a branch on the remote, ascending.
-func (g *Git) Trains(ctx context.Context, req TrainsRequest) ([]int, error) {
+func (g *Git) Trains(ctx context.Context, req contract.TrainsRequest) ([]int, error) {
 	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, "origin")
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 )
 
@@ -14,11 +15,11 @@ func TestTrainGit(t *testing.T) {
 	repo.Git(t, "push", "--quiet", "origin", "main")
 	g := &Git{Dir: t.TempDir()}
 
-	cut, err := runActivity(t, g.CutTrain, CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100})
+	cut, err := runActivity(t, g.CutTrain, contract.CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, err := runActivity(t, g.CutTrain, CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100}); err != nil || again != cut {
+	if again, err := runActivity(t, g.CutTrain, contract.CutRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100}); err != nil || again != cut {
 		t.Errorf("cutting train 100 again = %s, %v; want the existing branch at %s", again, err, cut)
 	}
 
@@ -36,7 +37,7 @@ func TestTrainGit(t *testing.T) {
 	repo.Git(t, "push", "--quiet", "origin", "main")
 
 	t.Run("dot_release_picks_onto_the_train_and_pushes", func(t *testing.T) {
-		res, err := runActivity(t, g.CherryPick, PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{fix[:10]}})
+		res, err := runActivity(t, g.CherryPick, contract.PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{fix[:10]}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +52,7 @@ func TestTrainGit(t *testing.T) {
 		if !strings.Contains(msg, "cherry picked from commit "+fix) {
 			t.Errorf("pick lacks the -x trailer: %q", msg)
 		}
-		again, err := runActivity(t, g.CherryPick, PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{fix}})
+		again, err := runActivity(t, g.CherryPick, contract.PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{fix}})
 		if err != nil || again.New != 0 || again.Head != res.Head {
 			t.Errorf("retried pick = %+v, %v; want nothing new at %s", again, err, res.Head)
 		}
@@ -59,8 +60,8 @@ func TestTrainGit(t *testing.T) {
 
 	t.Run("conflict_leaves_the_branch_untouched_and_names_the_files", func(t *testing.T) {
 		before := repo.Git(t, "ls-remote", "origin", "refs/heads/train-100")
-		_, err := runActivity(t, g.CherryPick, PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{clash}})
-		if appErrType(err) != ErrConflict || !strings.Contains(err.Error(), clash[:7]) || !strings.Contains(err.Error(), "cart.go") {
+		_, err := runActivity(t, g.CherryPick, contract.PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{clash}})
+		if appErrType(err) != contract.ErrConflict || !strings.Contains(err.Error(), clash[:7]) || !strings.Contains(err.Error(), "cart.go") {
 			t.Fatalf("conflicting pick: %v (type %q); want a conflict naming %s and cart.go", err, appErrType(err), clash[:7])
 		}
 		if after := repo.Git(t, "ls-remote", "origin", "refs/heads/train-100"); after != before {
@@ -73,15 +74,15 @@ func TestTrainGit(t *testing.T) {
 		topic := repo.WriteCommit(t, "wip", map[string]string{"wip.go": "x\n"})
 		repo.Git(t, "push", "--quiet", "origin", "topic")
 		repo.Git(t, "checkout", "--quiet", "main")
-		_, err := runActivity(t, g.CherryPick, PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{topic}})
-		if appErrType(err) != ErrBadInput || !strings.Contains(err.Error(), "is not on main") {
+		_, err := runActivity(t, g.CherryPick, contract.PickRequest{Product: "shop", RepoURL: remote, MainBranch: "main", Train: 100, Commits: []string{topic}})
+		if appErrType(err) != contract.ErrBadInput || !strings.Contains(err.Error(), "is not on main") {
 			t.Errorf("pick from a topic branch: %v", err)
 		}
 	})
 
 	t.Run("trains_are_listed_in_order", func(t *testing.T) {
 		repo.Git(t, "push", "--quiet", "origin", "main:train-101", "main:train-99", "main:feature-x")
-		trains, err := runActivity(t, g.Trains, TrainsRequest{Product: "shop", RepoURL: remote})
+		trains, err := runActivity(t, g.Trains, contract.TrainsRequest{Product: "shop", RepoURL: remote})
 		if err != nil || len(trains) != 3 || trains[0] != 99 || trains[1] != 100 || trains[2] != 101 {
 			t.Errorf("trains = %v, %v; want [99 100 101]", trains, err)
 		}

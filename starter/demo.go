@@ -17,6 +17,7 @@ import (
 	"github.com/signalman/signalman/examples"
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/connect"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/worker/app"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -262,11 +263,11 @@ func (d *demo) approve(ctx context.Context, p *config.Pipeline, st workflows.Sta
 	var err error
 	switch {
 	case st.Stage == workflows.StageQASignoff && s.State == workflows.Waiting:
-		_, err = d.rs.Send(ctx, p.Product, st.Version, workflows.Signoff, workflows.SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: workflows.Green, Via: "demo"})
+		_, err = d.rs.Send(ctx, p.Product, st.Version, contract.Signoff, workflows.SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: workflows.Green, Via: "demo"})
 	case st.Stage == workflows.StageApproval && s.State == workflows.Waiting:
-		_, err = d.rs.Send(ctx, p.Product, st.Version, workflows.Signoff, workflows.SignoffRequest{Env: config.Prod, Person: "sam", Verdict: workflows.Green, Via: "demo"})
+		_, err = d.rs.Send(ctx, p.Product, st.Version, contract.Signoff, workflows.SignoffRequest{Env: config.Prod, Person: "sam", Verdict: workflows.Green, Via: "demo"})
 	case st.Stage == workflows.StageWindow && s.State == workflows.Waiting && st.Exception == nil:
-		_, err = d.rs.Send(ctx, p.Product, st.Version, workflows.OverrideWindow, workflows.OverrideRequest{
+		_, err = d.rs.Send(ctx, p.Product, st.Version, contract.OverrideWindow, workflows.OverrideRequest{
 			Person: "sasha", Reason: workflows.UrgentDeadline, Justification: "the demo runs outside the deploy window"})
 	case st.Stage == workflows.StageCanary:
 		for _, svc := range p.OrderedServices() {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -36,7 +37,7 @@ func (c *cli) signoffCmd() *cobra.Command {
 		Args: exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := workflows.SignoffRequest{Env: config.Stage, Person: c.person, Role: role, Verdict: strings.ToLower(verdict), Reason: reason, Via: "cli"}
-			return c.send(cmd, args[0], workflows.Signoff, req, fmt.Sprintf("%s signoff by %s recorded", req.Verdict, c.person))
+			return c.send(cmd, args[0], contract.Signoff, req, fmt.Sprintf("%s signoff by %s recorded", req.Verdict, c.person))
 		},
 	}
 	cmd.Flags().StringVar(&verdict, "verdict", "", "green, yellow or red (required)")
@@ -54,7 +55,7 @@ func (c *cli) approveCmd() *cobra.Command {
 		Args:    exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := workflows.SignoffRequest{Env: env, Person: c.person, Role: role, Verdict: workflows.Green, Via: "cli"}
-			return c.send(cmd, args[0], workflows.Signoff, req, fmt.Sprintf("approval for %s by %s recorded", env, c.person))
+			return c.send(cmd, args[0], contract.Signoff, req, fmt.Sprintf("approval for %s by %s recorded", env, c.person))
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", config.Prod, "environment")
@@ -71,7 +72,7 @@ func (c *cli) overrideCmd() *cobra.Command {
 		Args:    exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := workflows.OverrideRequest{Person: c.person, Reason: reason, Justification: justification}
-			return c.send(cmd, args[0], workflows.OverrideWindow, req, "window exception approved by "+c.person)
+			return c.send(cmd, args[0], contract.OverrideWindow, req, "window exception approved by "+c.person)
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "one of "+strings.Join(workflows.ExceptionReasons, ", "))
@@ -88,7 +89,7 @@ func (c *cli) decideCmd() *cobra.Command {
 		Args:    exactArgs(2, "VERSION and a decision (abort or wait)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := workflows.DecisionRequest{Person: c.person, Decision: args[1], Reason: reason}
-			return c.send(cmd, args[0], workflows.Decide, req, "decision "+args[1]+" recorded")
+			return c.send(cmd, args[0], contract.Decide, req, "decision "+args[1]+" recorded")
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
@@ -150,7 +151,7 @@ func (c *cli) abortCmd() *cobra.Command {
 		Args:    exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := workflows.AbortRequest{Person: c.person, Reason: reason}
-			return c.send(cmd, args[0], workflows.Abort, req, "abort requested by "+c.person)
+			return c.send(cmd, args[0], contract.Abort, req, "abort requested by "+c.person)
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")

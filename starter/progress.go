@@ -87,7 +87,9 @@ func changes(prev *workflows.Status, st workflows.Status) []string {
 	}
 	for _, r := range st.Retrying {
 		line := "retrying " + retryLine(r)
-		if !r.NextAttempt.IsZero() {
+		if r.NoWorker != "" && r.LastFailure == "" {
+			line = retryLine(r)
+		} else if !r.NextAttempt.IsZero() {
 			line += "; next try at " + r.NextAttempt.Local().Format("15:04:05")
 		}
 		out = append(out, line)
@@ -133,6 +135,9 @@ func waiting(state string) bool {
 // retryLine says which step is failing, how often and why:
 // "Tag (attempt 11): clone ...: fatal: repository ... does not exist".
 func retryLine(r workflows.Retry) string {
+	if r.NoWorker != "" && r.LastFailure == "" {
+		return fmt.Sprintf("%s waits for a worker: %s", r.Activity, r.NoWorker)
+	}
 	line := fmt.Sprintf("%s (attempt %d)", r.Activity, r.Attempt)
 	if r.LastFailure != "" {
 		line += ": " + r.LastFailure
@@ -143,6 +148,9 @@ func retryLine(r workflows.Retry) string {
 // retryCountdown is retryLine with when the next attempt starts, from now.
 func retryCountdown(r workflows.Retry, now time.Time) string {
 	line := retryLine(r)
+	if r.NoWorker != "" && r.LastFailure == "" {
+		return line
+	}
 	switch wait := r.NextAttempt.Sub(now); {
 	case r.NextAttempt.IsZero():
 		line += "; trying again now"

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -42,8 +42,8 @@ func TestProgress(t *testing.T) {
 	steps = append(steps, retrying, retrying)
 	end := release(workflows.StageAnnounce, workflows.Done, "")
 	end.State = workflows.Succeeded
-	end.Deploys = []workflows.DeployResult{{Service: "api", Env: "prod", Verdicts: []activities.Verdict{
-		{Weight: 10, Class: activities.Pass, Score: 100, Detail: "pass, score 100: error_rate pass; latency pass"},
+	end.Deploys = []workflows.DeployResult{{Service: "api", Env: "prod", Verdicts: []contract.Verdict{
+		{Weight: 10, Class: contract.Pass, Score: 100, Detail: "pass, score 100: error_rate pass; latency pass"},
 	}}}
 	steps = append(steps, end, end)
 

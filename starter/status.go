@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -191,7 +191,7 @@ func printStatus(out io.Writer, st workflows.Status) {
 // verdictLine says a canary verdict once: "canary: api on prod at 10%:
 // pass, score 100: error_rate pass; latency pass". The verdict's detail
 // starts with its class and score when the judge wrote it.
-func verdictLine(d workflows.DeployResult, v activities.Verdict) string {
+func verdictLine(d workflows.DeployResult, v contract.Verdict) string {
 	what := v.Detail
 	if what == "" {
 		what = fmt.Sprintf("%s, score %.0f", v.Class, v.Score)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -106,7 +107,7 @@ func (c *cli) dotCmd() *cobra.Command {
 				return usage("give the train with --train N and at least one --pick SHA")
 			}
 			return c.withReleases(cmd, func(rs control.Releases) error {
-				st, err := rs.TrainMessage(cmd.Context(), args[0], number, workflows.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
+				st, err := rs.TrainMessage(cmd.Context(), args[0], number, contract.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
 				if err != nil {
 					return err
 				}

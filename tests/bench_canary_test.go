@@ -16,6 +16,7 @@ import (
 	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/artifact/buildnum"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy"
 	"github.com/signalman/signalman/internal/deploy/router"
 	"github.com/signalman/signalman/internal/git/gittest"
@@ -30,8 +31,8 @@ import (
 type canaryBench struct {
 	deployer *activities.Deployer
 	env      *testsuite.TestActivityEnvironment
-	good     activities.Artifact
-	bad      activities.Artifact
+	good     contract.Artifact
+	bad      contract.Artifact
 	svc      config.Service
 	canary   config.Canary
 }
@@ -71,9 +72,9 @@ func newCanaryBench(b *testing.B, pause time.Duration) *canaryBench {
 	build := config.Build{Kind: config.BuildGo, Context: ".", Package: "./services/api"}
 	for i, c := range []struct {
 		commit string
-		art    *activities.Artifact
+		art    *contract.Artifact
 	}{{good, &cb.good}, {bad, &cb.bad}} {
-		v, err := cb.env.ExecuteActivity(builder.Build, activities.BuildRequest{Product: "shop", Version: "v1.1.0", Commit: c.commit, RepoURL: remoteURL, Service: "api", Build: build, Number: i + 1})
+		v, err := cb.env.ExecuteActivity(builder.Build, contract.BuildRequest{Product: "shop", Version: "v1.1.0", Commit: c.commit, RepoURL: remoteURL, Service: "api", Build: build, Number: i + 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,26 +84,26 @@ func newCanaryBench(b *testing.B, pause time.Duration) *canaryBench {
 	return cb
 }
 
-func (cb *canaryBench) deploy(b *testing.B, version string, a activities.Artifact, weight int) {
-	_, err := cb.env.ExecuteActivity(cb.deployer.Deploy, activities.DeployRequest{Product: "shop", Version: version, Env: "prod", Target: config.TargetProcess, Service: cb.svc, Artifact: a, Weight: weight})
+func (cb *canaryBench) deploy(b *testing.B, version string, a contract.Artifact, weight int) {
+	_, err := cb.env.ExecuteActivity(cb.deployer.Deploy, contract.DeployRequest{Product: "shop", Version: version, Env: "prod", Target: config.TargetProcess, Service: cb.svc, Artifact: a, Weight: weight})
 	if err != nil {
 		b.Fatal(err)
 	}
 }
 
 // judge runs one canary step: deploy at 10%, pause, analyze; a fail rolls back.
-func (cb *canaryBench) judge(b *testing.B, version string, a activities.Artifact) (activities.Verdict, time.Duration) {
+func (cb *canaryBench) judge(b *testing.B, version string, a contract.Artifact) (contract.Verdict, time.Duration) {
 	start := time.Now()
 	cb.deploy(b, version, a, 10)
 	time.Sleep(cb.canary.Steps[0].Pause)
-	v, err := cb.env.ExecuteActivity(cb.deployer.AnalyzeCanary, activities.AnalyzeRequest{Product: "shop", Env: "prod", Service: "api", Canary: cb.canary, Step: 0})
+	v, err := cb.env.ExecuteActivity(cb.deployer.AnalyzeCanary, contract.AnalyzeRequest{Product: "shop", Env: "prod", Service: "api", Canary: cb.canary, Step: 0})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var verdict activities.Verdict
+	var verdict contract.Verdict
 	v.Get(&verdict)
 	// Both outcomes end the same way here: the canary leaves, the stable stays.
-	if _, err := cb.env.ExecuteActivity(cb.deployer.Rollback, activities.RollbackRequest{Product: "shop", Env: "prod", Target: config.TargetProcess, Service: "api", Version: version, Reason: "bench"}); err != nil {
+	if _, err := cb.env.ExecuteActivity(cb.deployer.Rollback, contract.RollbackRequest{Product: "shop", Env: "prod", Target: config.TargetProcess, Service: "api", Version: version, Reason: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	return verdict, time.Since(start)
@@ -164,7 +165,7 @@ func BenchmarkCanary(b *testing.B) {
 		caught := 0
 		for i := 0; b.Loop(); i++ {
 			v, took := cb.judge(b, "v1.2.0", cb.bad)
-			if v.Class == activities.Fail {
+			if v.Class == contract.Fail {
 				caught++
 			}
 			worst = max(worst, took)
@@ -177,7 +178,7 @@ func BenchmarkCanary(b *testing.B) {
 			falseRollbacks := 0
 			for i := range 20 {
 				v, _ := cb.judge(b, fmt.Sprintf("v1.3.%d", i), cb.good)
-				if v.Class == activities.Fail {
+				if v.Class == contract.Fail {
 					falseRollbacks++
 					b.Logf("false rollback %d: %s", i, v.Detail)
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/artifact/buildnum"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/git/gittest"
 	"github.com/signalman/signalman/internal/registry"
 	"github.com/signalman/signalman/tests/e2e"
@@ -53,17 +54,17 @@ func BenchmarkImages(b *testing.B) {
 		env := s.NewTestActivityEnvironment()
 		env.RegisterActivity(builder.Build)
 		env.RegisterActivity(signer.Sign)
-		v, err := env.ExecuteActivity(builder.Build, activities.BuildRequest{Product: "shop", Version: version, Commit: commit, RepoURL: remoteURL, Service: "api", Build: build, Number: number})
+		v, err := env.ExecuteActivity(builder.Build, contract.BuildRequest{Product: "shop", Version: version, Commit: commit, RepoURL: remoteURL, Service: "api", Build: build, Number: number})
 		if err != nil {
 			b.Error(err)
 			return
 		}
-		var a activities.Artifact
+		var a contract.Artifact
 		if err := v.Get(&a); err != nil {
 			b.Error(err)
 			return
 		}
-		if _, err := env.ExecuteActivity(signer.Sign, activities.SignRequest{Product: "shop", Version: version, Commit: commit, RepoURL: remoteURL, Artifact: a, Build: build, Invocation: "bench"}); err != nil {
+		if _, err := env.ExecuteActivity(signer.Sign, contract.SignRequest{Product: "shop", Version: version, Commit: commit, RepoURL: remoteURL, Artifact: a, Build: build, Invocation: "bench"}); err != nil {
 			b.Error(err)
 		}
 	}

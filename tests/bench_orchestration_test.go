@@ -22,8 +22,8 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/devserver"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -49,7 +49,7 @@ func BenchmarkSignalToActivity(b *testing.B) {
 	acts := &standIns{}
 	var started sync.Map // workflow ID -> chan time.Time
 	acts.onStart = func(name, workflowID string, at time.Time) {
-		if name != activities.FreezeCheckName {
+		if name != contract.FreezeCheckName {
 			return
 		}
 		if ch, ok := started.Load(workflowID); ok {
@@ -67,12 +67,12 @@ func BenchmarkSignalToActivity(b *testing.B) {
 	send := map[string]func(ctx context.Context, version string) error{
 		"update": func(ctx context.Context, version string) error {
 			signoff.Via = "cli"
-			_, err := rs.Send(ctx, p.Product, version, workflows.Signoff, signoff)
+			_, err := rs.Send(ctx, p.Product, version, contract.Signoff, signoff)
 			return err
 		},
 		"signal": func(ctx context.Context, version string) error {
 			signoff.Via = "ui"
-			return c.SignalWorkflow(ctx, workflows.ReleaseID(p.Product, version), "", workflows.Signoff, signoff)
+			return c.SignalWorkflow(ctx, workflows.ReleaseID(p.Product, version), "", contract.Signoff, signoff)
 		},
 	}
 	for _, via := range []string{"update", "signal"} {
@@ -293,94 +293,97 @@ func hexID(n int) string { return fmt.Sprintf("%040x", n) }
 
 // register adds the stand-ins under the names worker/app registers the real
 // activities with.
-func (s *standIns) register(w worker.Registry) {
+// register adds the stand-ins of role's activities to w.
+func (s *standIns) register(w worker.Registry, role contract.Role) {
 	for name, fn := range map[string]any{
-		activities.TagName: func(ctx context.Context, req activities.TagRequest) (activities.TagResult, error) {
-			return activities.TagResult{Commit: hexID(1), Created: true}, s.run(ctx, activities.TagName)
+		contract.TagName: func(ctx context.Context, req contract.TagRequest) (contract.TagResult, error) {
+			return contract.TagResult{Commit: hexID(1), Created: true}, s.run(ctx, contract.TagName)
 		},
-		activities.ReleaseNotesName: func(ctx context.Context, req activities.NotesRequest) (activities.ReleaseNotes, error) {
-			return activities.ReleaseNotes{Markdown: "## Fixes\n- checkout rounding\n"}, s.run(ctx, activities.ReleaseNotesName)
+		contract.ReleaseNotesName: func(ctx context.Context, req contract.NotesRequest) (contract.ReleaseNotes, error) {
+			return contract.ReleaseNotes{Markdown: "## Fixes\n- checkout rounding\n"}, s.run(ctx, contract.ReleaseNotesName)
 		},
-		activities.CutTrainName: func(ctx context.Context, req activities.CutRequest) (string, error) {
-			return hexID(2), s.run(ctx, activities.CutTrainName)
+		contract.CutTrainName: func(ctx context.Context, req contract.CutRequest) (string, error) {
+			return hexID(2), s.run(ctx, contract.CutTrainName)
 		},
-		activities.CherryPickName: func(ctx context.Context, req activities.PickRequest) (activities.PickResult, error) {
+		contract.CherryPickName: func(ctx context.Context, req contract.PickRequest) (contract.PickResult, error) {
 			s.mu.Lock()
 			s.picks++
 			head := hexID(1000 + s.picks)
 			s.mu.Unlock()
-			return activities.PickResult{Head: head, New: 1}, s.run(ctx, activities.CherryPickName)
+			return contract.PickResult{Head: head, New: 1}, s.run(ctx, contract.CherryPickName)
 		},
-		activities.TrainsName: func(ctx context.Context, req activities.TrainsRequest) ([]int, error) {
-			return s.trains, s.run(ctx, activities.TrainsName)
+		contract.TrainsName: func(ctx context.Context, req contract.TrainsRequest) ([]int, error) {
+			return s.trains, s.run(ctx, contract.TrainsName)
 		},
-		activities.RunTestsName: func(ctx context.Context, req activities.TestRequest) (activities.TestResult, error) {
-			return activities.TestResult{Seconds: time.Duration(s.sleep.Load()).Seconds()}, s.run(ctx, activities.RunTestsName)
+		contract.RunTestsName: func(ctx context.Context, req contract.TestRequest) (contract.TestResult, error) {
+			return contract.TestResult{Seconds: time.Duration(s.sleep.Load()).Seconds()}, s.run(ctx, contract.RunTestsName)
 		},
-		activities.NotifyName: func(ctx context.Context, req activities.NotifyRequest) (activities.NotifyResult, error) {
-			return activities.NotifyResult{TS: "1700000000.000100"}, s.run(ctx, activities.NotifyName)
+		contract.NotifyName: func(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
+			return contract.NotifyResult{TS: "1700000000.000100"}, s.run(ctx, contract.NotifyName)
 		},
-		activities.BuildNumberName: func(ctx context.Context, req activities.BuildNumberRequest) (int, error) {
-			return 7, s.run(ctx, activities.BuildNumberName)
+		contract.BuildNumberName: func(ctx context.Context, req contract.BuildNumberRequest) (int, error) {
+			return 7, s.run(ctx, contract.BuildNumberName)
 		},
-		activities.BuildName: func(ctx context.Context, req activities.BuildRequest) (activities.Artifact, error) {
-			return activities.Artifact{
+		contract.BuildName: func(ctx context.Context, req contract.BuildRequest) (contract.Artifact, error) {
+			return contract.Artifact{
 				Service: req.Service,
 				Image:   fmt.Sprintf("registry.example/%s/%s:%s-build.%d-%s", req.Product, req.Service, req.Version, req.Number, req.Commit[:7]),
 				Digest:  fmt.Sprintf("sha256:%064x", len(req.Service)),
-			}, s.run(ctx, activities.BuildName)
+			}, s.run(ctx, contract.BuildName)
 		},
-		activities.SignName: func(ctx context.Context, req activities.SignRequest) error {
-			return s.run(ctx, activities.SignName)
+		contract.SignName: func(ctx context.Context, req contract.SignRequest) error {
+			return s.run(ctx, contract.SignName)
 		},
-		activities.VerifyName: func(ctx context.Context, req activities.VerifyRequest) error {
-			return s.run(ctx, activities.VerifyName)
+		contract.VerifyName: func(ctx context.Context, req contract.VerifyRequest) error {
+			return s.run(ctx, contract.VerifyName)
 		},
-		activities.MigrateName: func(ctx context.Context, req activities.MigrateRequest) error {
-			return s.run(ctx, activities.MigrateName)
+		contract.MigrateName: func(ctx context.Context, req contract.MigrateRequest) error {
+			return s.run(ctx, contract.MigrateName)
 		},
 		// A previous version runs everywhere, so a canary has a baseline.
-		activities.DeployName: func(ctx context.Context, req activities.DeployRequest) (activities.DeployOutcome, error) {
-			return activities.DeployOutcome{Canary: req.Weight < 100}, s.run(ctx, activities.DeployName)
+		contract.DeployName: func(ctx context.Context, req contract.DeployRequest) (contract.DeployOutcome, error) {
+			return contract.DeployOutcome{Canary: req.Weight < 100}, s.run(ctx, contract.DeployName)
 		},
-		activities.TrafficName: func(ctx context.Context, req activities.TrafficRequest) error {
-			return s.run(ctx, activities.TrafficName)
+		contract.TrafficName: func(ctx context.Context, req contract.TrafficRequest) error {
+			return s.run(ctx, contract.TrafficName)
 		},
-		activities.AnalyzeName: func(ctx context.Context, req activities.AnalyzeRequest) (activities.Verdict, error) {
-			return activities.Verdict{Class: activities.Pass, Score: 100, Detail: "no difference"}, s.run(ctx, activities.AnalyzeName)
+		contract.AnalyzeName: func(ctx context.Context, req contract.AnalyzeRequest) (contract.Verdict, error) {
+			return contract.Verdict{Class: contract.Pass, Score: 100, Detail: "no difference"}, s.run(ctx, contract.AnalyzeName)
 		},
-		activities.SmokeName: func(ctx context.Context, req activities.SmokeRequest) error {
-			return s.run(ctx, activities.SmokeName)
+		contract.SmokeName: func(ctx context.Context, req contract.SmokeRequest) error {
+			return s.run(ctx, contract.SmokeName)
 		},
-		activities.RollbackName: func(ctx context.Context, req activities.RollbackRequest) error {
-			return s.run(ctx, activities.RollbackName)
+		contract.RollbackName: func(ctx context.Context, req contract.RollbackRequest) error {
+			return s.run(ctx, contract.RollbackName)
 		},
-		activities.RetireName: func(ctx context.Context, req activities.RetireRequest) error {
-			return s.run(ctx, activities.RetireName)
+		contract.RetireName: func(ctx context.Context, req contract.RetireRequest) error {
+			return s.run(ctx, contract.RetireName)
 		},
-		activities.PromoteName: func(ctx context.Context, req activities.PromoteRequest) error {
-			return s.run(ctx, activities.PromoteName)
+		contract.PromoteName: func(ctx context.Context, req contract.PromoteRequest) error {
+			return s.run(ctx, contract.PromoteName)
 		},
-		activities.RollbackTargetName: func(ctx context.Context, req activities.RollbackTargetRequest) (activities.ReleaseRecord, error) {
-			return activities.ReleaseRecord{Version: req.To, Commit: hexID(1)}, s.run(ctx, activities.RollbackTargetName)
+		contract.RollbackTargetName: func(ctx context.Context, req contract.RollbackTargetRequest) (contract.ReleaseRecord, error) {
+			return contract.ReleaseRecord{Version: req.To, Commit: hexID(1)}, s.run(ctx, contract.RollbackTargetName)
 		},
-		activities.FreezeCheckName: func(ctx context.Context, req activities.FreezeCheckRequest) (activities.Freeze, error) {
-			return activities.Freeze{}, s.run(ctx, activities.FreezeCheckName)
+		contract.FreezeCheckName: func(ctx context.Context, req contract.FreezeCheckRequest) (contract.Freeze, error) {
+			return contract.Freeze{}, s.run(ctx, contract.FreezeCheckName)
 		},
-		activities.CandidateCheckName: func(ctx context.Context, req activities.CandidateCheckRequest) (activities.CandidateCheck, error) {
-			return activities.CandidateCheck{}, s.run(ctx, activities.CandidateCheckName)
+		contract.CandidateCheckName: func(ctx context.Context, req contract.CandidateCheckRequest) (contract.CandidateCheck, error) {
+			return contract.CandidateCheck{}, s.run(ctx, contract.CandidateCheckName)
 		},
-		activities.WaitForChecksName: func(ctx context.Context, req activities.ChecksRequest) (activities.ChecksResult, error) {
-			return activities.ChecksResult{Polls: 1}, s.run(ctx, activities.WaitForChecksName)
+		contract.WaitForChecksName: func(ctx context.Context, req contract.ChecksRequest) (contract.ChecksResult, error) {
+			return contract.ChecksResult{Polls: 1}, s.run(ctx, contract.WaitForChecksName)
 		},
-		activities.OpenPullsName: func(ctx context.Context, req activities.OpenPullsRequest) ([]activities.PullRequest, error) {
-			return nil, s.run(ctx, activities.OpenPullsName)
+		contract.OpenPullsName: func(ctx context.Context, req contract.OpenPullsRequest) ([]contract.PullRequest, error) {
+			return nil, s.run(ctx, contract.OpenPullsName)
 		},
-		activities.PublishReleaseName: func(ctx context.Context, req activities.PublishRequest) (activities.PublishResult, error) {
-			return activities.PublishResult{URL: "https://github.example/releases/" + req.Tag}, s.run(ctx, activities.PublishReleaseName)
+		contract.PublishReleaseName: func(ctx context.Context, req contract.PublishRequest) (contract.PublishResult, error) {
+			return contract.PublishResult{URL: "https://github.example/releases/" + req.Tag}, s.run(ctx, contract.PublishReleaseName)
 		},
 	} {
-		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		if a, ok := contract.Lookup(name); ok && a.Role == role {
+			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		}
 	}
 }
 
@@ -413,13 +416,22 @@ func startOrchestration(tb testing.TB, acts *standIns) client.Client {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(c.Close)
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
-	acts.register(w)
-	if err := w.Start(); err != nil {
-		tb.Fatalf("start the worker: %v", err)
+	// One worker per role's task queue, as `worker --roles all` runs them.
+	serves, err := contract.ParseRoles("all", []string{config.Stage, config.Prod})
+	if err != nil {
+		tb.Fatal(err)
 	}
-	tb.Cleanup(w.Stop)
+	for _, s := range serves {
+		w := worker.New(c, s.Queue(), worker.Options{})
+		if s.Role == contract.Orchestrate {
+			workflows.Register(w)
+		}
+		acts.register(w, s.Role)
+		if err := w.Start(); err != nil {
+			tb.Fatalf("start the %s worker: %v", s, err)
+		}
+		tb.Cleanup(w.Stop)
+	}
 	return c
 }
 

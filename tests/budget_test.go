@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -65,12 +66,12 @@ func TestHistoryBudget(t *testing.T) {
 		approveRelease(ctx, t, c, p, fmt.Sprintf("v1.%d.0", train))
 		for patch := 1; patch <= 5; patch++ {
 			dot := workflows.DotRequest{Commits: []string{hexID(100 + patch)}, By: "devon", Reason: fmt.Sprintf("fix %d", patch)}
-			if _, err := rs.TrainMessage(ctx, p.Product, train, workflows.Dot, dot); err != nil {
+			if _, err := rs.TrainMessage(ctx, p.Product, train, contract.Dot, dot); err != nil {
 				t.Fatal(err)
 			}
 			approveRelease(ctx, t, c, p, fmt.Sprintf("v1.%d.%d", train, patch))
 		}
-		if _, err := rs.TrainMessage(ctx, p.Product, train, workflows.CloseTrain, workflows.CloseRequest{By: "rita"}); err != nil {
+		if _, err := rs.TrainMessage(ctx, p.Product, train, contract.CloseTrain, workflows.CloseRequest{By: "rita"}); err != nil {
 			t.Fatal(err)
 		}
 		var st workflows.TrainStatus
@@ -97,7 +98,7 @@ func approveRelease(ctx context.Context, t *testing.T, c client.Client, p config
 			t.Fatal(err)
 		}
 		req := workflows.SignoffRequest{Env: g.env, Person: g.person, Verdict: workflows.Green, Via: "cli"}
-		if _, err := rs.Send(ctx, p.Product, version, workflows.Signoff, req); err != nil {
+		if _, err := rs.Send(ctx, p.Product, version, contract.Signoff, req); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/github/githubtest"
 	"github.com/signalman/signalman/internal/notify/notifytest"
 	"github.com/signalman/signalman/tests/e2e"
@@ -304,12 +305,12 @@ notifications:
 			return slices.ContainsFunc(rec.bodies, func(b string) bool { return strings.Contains(b, substr) }), fmt.Sprint(rec.bodies)
 		})
 	}
-	body, h = pressAction("U0QUINN", workflows.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
+	body, h = pressAction("U0QUINN", contract.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
 		t.Fatalf("press by quinn: status %d", code)
 	}
 	replied("refusal shown to quinn", "quinn may not decide on this canary")
-	body, h = pressAction("U0SAM", workflows.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
+	body, h = pressAction("U0SAM", contract.CanaryDecision, cont, respond.URL, slackSecret, time.Now())
 	if code := send(t, endpoint, body, h); code != http.StatusOK {
 		t.Fatalf("press by sam: status %d", code)
 	}

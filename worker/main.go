@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -30,6 +31,7 @@ func main() {
 	fs.StringVar(&cfg.Keys.Private, "signing-key", "", "cosign private key (default: DATA/keys/cosign.key); its password comes from COSIGN_PASSWORD")
 	fs.StringVar(&cfg.Keys.Public, "verify-key", "", "cosign public key deploys are verified with (default: DATA/keys/cosign.pub)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "serve Prometheus metrics here at /metrics (empty: off)")
+	fs.StringVar(&cfg.Roles, "roles", "all", "roles to serve, comma separated: orchestrate, source, build, sign, deploy:ENV, notify, or all (each role holds only its own secrets; see README)")
 	fs.StringVar(&cfg.SlackAPI, "slack-api", os.Getenv("SIGNALMAN_SLACK_API"), "Slack API base URL (env SIGNALMAN_SLACK_API; default Slack's own)")
 	fs.DurationVar(&cfg.DORA.Every, "dora-every", time.Minute, "how often the DORA gauges served with --metrics are recomputed")
 	doraWindow := fs.String("dora-window", "30d", "how far back the DORA gauges look: days (30d), hours (12h) or a Go duration")
@@ -52,6 +54,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, cfg); err != nil {
+		var bad *app.UsageError
+		if errors.As(err, &bad) {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(2)
+		}
 		cfg.Logger.Error("worker stopped", "error", err)
 		os.Exit(1)
 	}

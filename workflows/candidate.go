@@ -10,8 +10,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/version"
 )
 
@@ -60,8 +60,8 @@ func CandidateWorkflow(ctx workflow.Context, in CandidateInput) (CandidateResult
 	p := in.Pipeline
 	res := CandidateResult{Product: p.Product}
 	logger := log.With(workflow.GetLogger(ctx), "product", p.Product)
-	var check activities.CandidateCheck
-	err := run(ctx, activities.CandidateCheckName, activities.CandidateCheckRequest{
+	var check contract.CandidateCheck
+	err := run(ctx, contract.CandidateCheckName, contract.CandidateCheckRequest{
 		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, TimeZone: in.TimeZone,
 	}, &check)
 	if err != nil {
@@ -115,8 +115,8 @@ func CandidateWorkflow(ctx workflow.Context, in CandidateInput) (CandidateResult
 
 // managerPool is who may manage a scheduled candidate: its committers in
 // the preferred time zone, or all of them when none is.
-func managerPool(committers []activities.Committer) []activities.Committer {
-	var in []activities.Committer
+func managerPool(committers []contract.Committer) []contract.Committer {
+	var in []contract.Committer
 	for _, c := range committers {
 		if c.InZone {
 			in = append(in, c)

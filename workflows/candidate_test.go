@@ -8,19 +8,19 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 func TestTrain_before_tagging_lists_announces_and_cuts_at_the_cutoff(t *testing.T) {
 	h := newHarness(t, thursday2pm)
-	h.open = [][]activities.PullRequest{
+	h.open = [][]contract.PullRequest{
 		{{Number: 12, Title: "checkout rounding", Author: "ada", URL: "https://github.com/acme/shop/pull/12"}, {Number: 15, Title: "wishlist", Author: "bo", URL: "https://github.com/acme/shop/pull/15"}},
 		{{Number: 15, Title: "wishlist", Author: "bo", URL: "https://github.com/acme/shop/pull/15"}},
 	}
 	var before TrainStatus
 	h.at(time.Hour, func() {
-		v, err := h.env.QueryWorkflow(QueryStatus)
+		v, err := h.env.QueryWorkflow(contract.QueryStatus)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func TestTrain_before_tagging_lists_announces_and_cuts_at_the_cutoff(t *testing.
 			t.Fatal(err)
 		}
 	})
-	h.at(3*time.Hour, func() { h.mustUpdate(CloseTrain, CloseRequest{By: "rita"}) })
+	h.at(3*time.Hour, func() { h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"}) })
 	p := input(t, func(p *config.Pipeline) {
 		noGates(p)
 		p.Repository.GitHub = "acme/shop"
@@ -49,15 +49,15 @@ func TestTrain_before_tagging_lists_announces_and_cuts_at_the_cutoff(t *testing.
 	if len(st.OpenAtCut) != 1 || st.OpenAtCut[0].Number != 15 {
 		t.Errorf("open at the cutoff = %+v, want #15 only", st.OpenAtCut)
 	}
-	cuts := h.called(activities.CutTrainName)
+	cuts := h.called(contract.CutTrainName)
 	if len(cuts) != 1 || !cuts[0].at.Equal(cutoff) {
 		t.Fatalf("cuts = %+v; want one at the cutoff %s", cuts, cutoff)
 	}
-	posts := h.called(activities.NotifyName)
+	posts := h.called(contract.NotifyName)
 	if len(posts) == 0 {
 		t.Fatal("nothing announced in Slack")
 	}
-	text := posts[0].req.(activities.NotifyRequest).Text
+	text := posts[0].req.(contract.NotifyRequest).Text
 	for _, want := range []string{"v1.100.0 will be tagged", "release manager: ada", "#12 checkout rounding (ada)", "#15 wishlist (bo)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("announcement %q lacks %q", text, want)
@@ -67,15 +67,15 @@ func TestTrain_before_tagging_lists_announces_and_cuts_at_the_cutoff(t *testing.
 		t.Errorf("announced at %s, want at the start", posts[0].at)
 	}
 	// The release of the train is managed by the train's manager.
-	for _, c := range h.called(activities.NotifyName)[1:] {
-		if r := c.req.(activities.NotifyRequest); strings.Contains(r.Text, "release manager") && !strings.Contains(r.Text, "release manager ada") && !strings.Contains(r.Text, "release manager: ada") {
+	for _, c := range h.called(contract.NotifyName)[1:] {
+		if r := c.req.(contract.NotifyRequest); strings.Contains(r.Text, "release manager") && !strings.Contains(r.Text, "release manager ada") && !strings.Contains(r.Text, "release manager: ada") {
 			t.Errorf("release message %q does not name ada as manager", r.Text)
 		}
 	}
 }
 
 func TestCandidate(t *testing.T) {
-	committers := []activities.Committer{
+	committers := []contract.Committer{
 		{Name: "Bo", Email: "bo@example.com", Commits: 3},
 		{Name: "Ada", Email: "ada@example.com", Commits: 1, InZone: true},
 		{Name: "Cy", Email: "cy@example.com", Commits: 2},
@@ -83,7 +83,7 @@ func TestCandidate(t *testing.T) {
 	// The train runs on after the candidate ends; here it is the SDK's
 	// stand-in child, which records what it was started with.
 	var trains []TrainInput
-	run := func(t *testing.T, check activities.CandidateCheck, in CandidateInput) (CandidateResult, *harness) {
+	run := func(t *testing.T, check contract.CandidateCheck, in CandidateInput) (CandidateResult, *harness) {
 		t.Helper()
 		h := newHarness(t, thursday2pm)
 		h.candidate = check
@@ -109,7 +109,7 @@ func TestCandidate(t *testing.T) {
 	p := input(t, noGates).Pipeline
 
 	t.Run("no_new_commits_starts_nothing", func(t *testing.T) {
-		res, _ := run(t, activities.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101}, CandidateInput{Pipeline: p, TimeZone: "America/New_York"})
+		res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101}, CandidateInput{Pipeline: p, TimeZone: "America/New_York"})
 		if res.Train != 0 || !strings.Contains(res.Skipped, "no new commits since train-100") {
 			t.Errorf("result = %+v; want skipped for no new commits", res)
 		}
@@ -118,7 +118,7 @@ func TestCandidate(t *testing.T) {
 		}
 	})
 	t.Run("scheduled_manager_is_a_committer_in_the_zone", func(t *testing.T) {
-		res, _ := run(t, activities.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 6, Committers: committers}, CandidateInput{Pipeline: p, TimeZone: "America/New_York"})
+		res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 6, Committers: committers}, CandidateInput{Pipeline: p, TimeZone: "America/New_York"})
 		if res.Train != 101 || res.Manager != "Ada" || res.ManagerEmail != "ada@example.com" {
 			t.Errorf("result = %+v; want train 101 managed by Ada, the only committer in the zone", res)
 		}
@@ -128,9 +128,9 @@ func TestCandidate(t *testing.T) {
 	})
 	t.Run("scheduled_manager_from_all_committers_when_none_is_in_the_zone", func(t *testing.T) {
 		seen := map[string]bool{}
-		abroad := []activities.Committer{committers[0], committers[2]}
+		abroad := []contract.Committer{committers[0], committers[2]}
 		for range 12 {
-			res, _ := run(t, activities.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 5, Committers: abroad}, CandidateInput{Pipeline: p, TimeZone: "Asia/Tokyo"})
+			res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 5, Committers: abroad}, CandidateInput{Pipeline: p, TimeZone: "Asia/Tokyo"})
 			if res.Manager != "Bo" && res.Manager != "Cy" {
 				t.Fatalf("manager %q is not a committer", res.Manager)
 			}
@@ -143,7 +143,7 @@ func TestCandidate(t *testing.T) {
 		}
 	})
 	t.Run("manual_candidate_is_managed_by_who_triggered_it", func(t *testing.T) {
-		res, _ := run(t, activities.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 6, Committers: committers}, CandidateInput{Pipeline: p, TriggeredBy: "maria", Cutoff: time.Hour})
+		res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 6, Committers: committers}, CandidateInput{Pipeline: p, TriggeredBy: "maria", Cutoff: time.Hour})
 		if res.Train != 101 || res.Manager != "maria" {
 			t.Errorf("result = %+v; want train 101 managed by maria", res)
 		}

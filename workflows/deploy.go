@@ -10,22 +10,22 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // DeployInput is one service's deploy of one release to one environment.
 type DeployInput struct {
-	Product    string              `json:"product"`
-	Version    string              `json:"version"`
-	Commit     string              `json:"commit"`
-	RepoURL    string              `json:"repoURL"`
-	Env        string              `json:"env"`
-	Target     string              `json:"target"`
-	Service    config.Service      `json:"service"`
-	Canary     *config.Canary      `json:"canary,omitempty"`
-	Artifact   activities.Artifact `json:"artifact"`
-	Migrations []config.Migration  `json:"migrations,omitempty"`
+	Product    string             `json:"product"`
+	Version    string             `json:"version"`
+	Commit     string             `json:"commit"`
+	RepoURL    string             `json:"repoURL"`
+	Env        string             `json:"env"`
+	Target     string             `json:"target"`
+	Service    config.Service     `json:"service"`
+	Canary     *config.Canary     `json:"canary,omitempty"`
+	Artifact   contract.Artifact  `json:"artifact"`
+	Migrations []config.Migration `json:"migrations,omitempty"`
 	// Deciders may continue or roll back a marginal canary.
 	Deciders []string `json:"deciders,omitempty"`
 	// Slack is where to ask them, when the release posts to Slack.
@@ -47,12 +47,12 @@ const (
 
 // DeployResult is what happened to one service in one environment.
 type DeployResult struct {
-	Service  string               `json:"service"`
-	Env      string               `json:"env"`
-	Digest   string               `json:"digest"`
-	Outcome  string               `json:"outcome"`
-	Verdicts []activities.Verdict `json:"verdicts,omitempty"`
-	Reason   string               `json:"reason,omitempty"`
+	Service  string             `json:"service"`
+	Env      string             `json:"env"`
+	Digest   string             `json:"digest"`
+	Outcome  string             `json:"outcome"`
+	Verdicts []contract.Verdict `json:"verdicts,omitempty"`
+	Reason   string             `json:"reason,omitempty"`
 	// Phase is what the deploy is doing while it runs.
 	Phase string `json:"phase,omitempty"`
 }
@@ -91,13 +91,13 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 		return d.res, err
 	}
 	d.phase(ctx, "verify")
-	err := run(ctx, activities.VerifyName, activities.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact}, nil)
+	err := runIn(ctx, in.Env, contract.VerifyName, contract.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact}, nil)
 	if err != nil {
 		return d.res, fmt.Errorf("verify %s before deploying it: %s", in.Artifact.Ref(), cause(err))
 	}
 	for _, m := range in.Migrations {
 		d.phase(ctx, "migrate "+m.Name)
-		err := run(ctx, activities.MigrateName, activities.MigrateRequest{
+		err := runIn(ctx, in.Env, contract.MigrateName, contract.MigrateRequest{
 			Product: in.Product, Version: in.Version, Env: in.Env, Commit: in.Commit, RepoURL: in.RepoURL, Migration: m,
 		}, nil)
 		if err != nil {
@@ -110,8 +110,8 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 		weight = in.Canary.Steps[0].Weight
 	}
 	d.phase(ctx, "deploy")
-	var routed activities.DeployOutcome
-	err = run(ctx, activities.DeployName, activities.DeployRequest{
+	var routed contract.DeployOutcome
+	err = runIn(ctx, in.Env, contract.DeployName, contract.DeployRequest{
 		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: weight,
 	}, &routed)
 	if err != nil {
@@ -129,7 +129,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 		}
 	}
 	d.phase(ctx, "smoke")
-	if err := run(ctx, activities.SmokeName, activities.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service}, nil); err != nil {
+	if err := runIn(ctx, in.Env, contract.SmokeName, contract.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service}, nil); err != nil {
 		return d.rollback(ctx, "smoke test failed: "+cause(err))
 	}
 	// The previous version kept running until now, so a rollback up to
@@ -137,7 +137,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	// recorded before this step existed replay without it.
 	if workflow.GetVersion(ctx, "retire", workflow.DefaultVersion, 1) == 1 {
 		d.phase(ctx, "retire")
-		err := run(ctx, activities.RetireName, activities.RetireRequest{
+		err := runIn(ctx, in.Env, contract.RetireName, contract.RetireRequest{
 			Product: in.Product, Env: in.Env, Target: in.Target, Service: in.Service.Name, Version: in.Version,
 		}, nil)
 		if err != nil {
@@ -182,8 +182,8 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 			}
 		}
 		switch v.Class {
-		case activities.Pass:
-		case activities.Marginal:
+		case contract.Pass:
+		case contract.Marginal:
 			if reason, ok := d.ask(ctx, v); !ok {
 				return reason, false
 			}
@@ -203,10 +203,10 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 const canaryExtensions = 3
 
 // analyze judges step i over window (0: the step's pause) and records the verdict.
-func (d *serviceDeploy) analyze(ctx workflow.Context, i int, window time.Duration) (activities.Verdict, error) {
+func (d *serviceDeploy) analyze(ctx workflow.Context, i int, window time.Duration) (contract.Verdict, error) {
 	step := d.in.Canary.Steps[i]
-	var v activities.Verdict
-	err := run(ctx, activities.AnalyzeName, activities.AnalyzeRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *d.in.Canary, Step: i, Window: window}, &v)
+	var v contract.Verdict
+	err := runIn(ctx, d.in.Env, contract.AnalyzeName, contract.AnalyzeRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *d.in.Canary, Step: i, Window: window}, &v)
 	if err != nil {
 		return v, err
 	}
@@ -217,7 +217,7 @@ func (d *serviceDeploy) analyze(ctx workflow.Context, i int, window time.Duratio
 }
 
 // ask waits for a person to decide on a marginal verdict; no answer in time rolls back.
-func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string, bool) {
+func (d *serviceDeploy) ask(ctx workflow.Context, v contract.Verdict) (string, bool) {
 	d.asking = true
 	d.decision = nil
 	defer func() { d.asking = false }()
@@ -227,7 +227,7 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 		why = fmt.Sprintf("score %.0f, too little traffic to judge in %s", v.Score, v.Window)
 	}
 	d.phase(ctx, fmt.Sprintf("canary %d%% marginal (%s): waiting up to %s for a decision", v.Weight, why, timeout))
-	var question activities.NotifyResult
+	var question contract.NotifyResult
 	s := d.in.Slack
 	if s != nil && workflow.GetVersion(ctx, "canary-ask-slack", workflow.DefaultVersion, 1) == 1 {
 		question = d.askSlack(ctx, s, v, why, timeout)
@@ -248,7 +248,7 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 		if reason == "" {
 			answer = fmt.Sprintf("%s chose to continue", d.decision.Person)
 		}
-		d.notify(ctx, s, activities.NotifyRequest{Channel: question.Channel, Replace: question.TS,
+		d.notify(ctx, s, contract.NotifyRequest{Channel: question.Channel, Replace: question.TS,
 			Text: fmt.Sprintf("%s %s: the canary of %s on %s at %d%%: %s", d.in.Product, d.in.Version, d.in.Service.Name, d.in.Env, v.Weight, answer)})
 	}
 	return reason, reason == ""
@@ -257,32 +257,32 @@ func (d *serviceDeploy) ask(ctx workflow.Context, v activities.Verdict) (string,
 // askSlack posts the question in the release's thread, with a button for
 // each answer. A message that cannot be posted is logged: the decision can
 // still come from the CLI or the Temporal UI.
-func (d *serviceDeploy) askSlack(ctx workflow.Context, s *DeploySlack, v activities.Verdict, why string, timeout time.Duration) activities.NotifyResult {
-	button := func(answer, label, style string) activities.NotifyButton {
+func (d *serviceDeploy) askSlack(ctx workflow.Context, s *DeploySlack, v contract.Verdict, why string, timeout time.Duration) contract.NotifyResult {
+	button := func(answer, label, style string) contract.NotifyButton {
 		value, _ := json.Marshal(GateButton{Product: d.in.Product, Version: d.in.Version, Env: d.in.Env, Service: d.in.Service.Name, Canary: answer})
-		return activities.NotifyButton{Action: CanaryDecision, Label: label, Value: string(value), Style: style}
+		return contract.NotifyButton{Action: contract.CanaryDecision, Label: label, Value: string(value), Style: style}
 	}
 	text := fmt.Sprintf("%s %s: the canary of %s on %s at %d%% is marginal (%s). Continue or roll back? With no decision in %s it rolls back. %s",
 		d.in.Product, d.in.Version, d.in.Service.Name, d.in.Env, v.Weight, why, timeout, v.Detail)
-	return d.notify(ctx, s, activities.NotifyRequest{
+	return d.notify(ctx, s, contract.NotifyRequest{
 		Channel: s.Channel, Text: text, ThreadTS: s.ThreadTS,
-		Buttons: []activities.NotifyButton{button(CanaryContinue, "Continue", "primary"), button(CanaryRollback, "Roll back", "danger")},
+		Buttons: []contract.NotifyButton{button(CanaryContinue, "Continue", "primary"), button(CanaryRollback, "Roll back", "danger")},
 	})
 }
 
 // notify posts (or replaces) a message in the release's Slack thread; one
 // that fails is logged, as the decision can come another way.
-func (d *serviceDeploy) notify(ctx workflow.Context, s *DeploySlack, req activities.NotifyRequest) activities.NotifyResult {
+func (d *serviceDeploy) notify(ctx workflow.Context, s *DeploySlack, req contract.NotifyRequest) contract.NotifyResult {
 	req.Product, req.Version, req.TokenEnv, req.Stage = d.in.Product, d.in.Version, s.TokenEnv, "canary"
-	var res activities.NotifyResult
-	if err := run(ctx, activities.NotifyName, req, &res); err != nil {
+	var res contract.NotifyResult
+	if err := run(ctx, contract.NotifyName, req, &res); err != nil {
 		d.log.Warn("canary question not posted to Slack", "error", err)
 	}
 	return res
 }
 
 func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {
-	return run(ctx, activities.TrafficName, activities.TrafficRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Weight: weight}, nil)
+	return runIn(ctx, d.in.Env, contract.TrafficName, contract.TrafficRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Weight: weight}, nil)
 }
 
 // rollback returns the service to its stable version and fails the deploy.
@@ -291,7 +291,7 @@ func (d *serviceDeploy) rollback(ctx workflow.Context, reason string) (DeployRes
 	d.phase(ctx, "rollback")
 	d.log.Warn("rolling back", "reason", reason)
 	rctx, _ := workflow.NewDisconnectedContext(ctx)
-	err := run(rctx, activities.RollbackName, activities.RollbackRequest{
+	err := runIn(rctx, d.in.Env, contract.RollbackName, contract.RollbackRequest{
 		Product: d.in.Product, Env: d.in.Env, Target: d.in.Target, Service: d.in.Service.Name, Version: d.in.Version, Reason: reason,
 	}, nil)
 	if err != nil {
@@ -316,10 +316,10 @@ func (d *serviceDeploy) phase(ctx workflow.Context, p string) {
 
 // listen registers the status query and the canary decision.
 func (d *serviceDeploy) listen(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (DeployResult, error) { return d.res, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (DeployResult, error) { return d.res, nil }); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, CanaryDecision,
+	return workflow.SetUpdateHandlerWithOptions(ctx, contract.CanaryDecision,
 		func(ctx workflow.Context, req CanaryDecisionRequest) (DeployResult, error) {
 			d.decision = &req
 			return d.res, nil

@@ -10,8 +10,8 @@ import (
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // withCanary gives prod a two-step canary and no gates, so a release goes
@@ -38,7 +38,7 @@ func TestCanary_first_version_of_a_service_skips_the_steps(t *testing.T) {
 	if _, err := h.result(); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.called(activities.AnalyzeName)); n != 0 {
+	if n := len(h.called(contract.AnalyzeName)); n != 0 {
 		t.Errorf("%d canary analyses with no baseline to compare with", n)
 	}
 	if got := h.env.Now().Sub(thursday2pm); got >= 5*time.Minute {
@@ -68,7 +68,7 @@ func TestCanary(t *testing.T) {
 			weights: "50,100,50,100", windows: "0s,10m0s,15m0s,0s,0s,0s"},
 		{name: "no_data_throughout_asks_a_person_and_rolls_back_at_the_timeout", verdicts: []string{"nodata", "nodata", "nodata", "nodata"},
 			wantErr: "nobody decided within 30m", rollback: true, windows: "0s,10m0s,15m0s,20m0s"},
-		{name: "failed_smoke_test_on_stage_rolls_back_and_stops", verdicts: []string{"pass", "pass"}, fail: activities.SmokeName, wantErr: "deploy auth-server to stage failed", rollback: true},
+		{name: "failed_smoke_test_on_stage_rolls_back_and_stops", verdicts: []string{"pass", "pass"}, fail: contract.SmokeName, wantErr: "deploy auth-server to stage failed", rollback: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,7 +80,7 @@ func TestCanary(t *testing.T) {
 			if tc.decide != nil {
 				h.at(6*time.Minute, func() {
 					id := DeployID("shop", "v1.101.0", config.Prod, "auth-server")
-					err := h.env.UpdateWorkflowByID(id, CanaryDecision, "", &testsuite.TestUpdateCallback{
+					err := h.env.UpdateWorkflowByID(id, contract.CanaryDecision, "", &testsuite.TestUpdateCallback{
 						OnReject: func(err error) { t.Errorf("canary decision refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
 					}, *tc.decide)
 					if err != nil {
@@ -96,26 +96,26 @@ func TestCanary(t *testing.T) {
 			if tc.wantErr != "" && (err == nil || !strings.Contains(st.Error, tc.wantErr)) {
 				t.Fatalf("error %v, status error %q: want %q", err, st.Error, tc.wantErr)
 			}
-			if got := len(h.called(activities.RollbackName)) > 0; got != tc.rollback {
+			if got := len(h.called(contract.RollbackName)) > 0; got != tc.rollback {
 				t.Errorf("rolled back = %v, want %v", got, tc.rollback)
 			}
 			var weights []string
-			for _, c := range h.called(activities.TrafficName) {
-				weights = append(weights, strconv.Itoa(c.req.(activities.TrafficRequest).Weight))
+			for _, c := range h.called(contract.TrafficName) {
+				weights = append(weights, strconv.Itoa(c.req.(contract.TrafficRequest).Weight))
 			}
 			if got := strings.Join(weights, ","); got != tc.weights {
 				t.Errorf("traffic weights = %s, want %s", got, tc.weights)
 			}
 			if tc.windows != "" {
 				var windows []string
-				for _, c := range h.called(activities.AnalyzeName) {
-					windows = append(windows, c.req.(activities.AnalyzeRequest).Window.String())
+				for _, c := range h.called(contract.AnalyzeName) {
+					windows = append(windows, c.req.(contract.AnalyzeRequest).Window.String())
 				}
 				if got := strings.Join(windows, ","); got != tc.windows {
 					t.Errorf("analysis windows = %s, want %s", got, tc.windows)
 				}
 			}
-			if tc.rollback && len(h.called(activities.PromoteName)) != 0 {
+			if tc.rollback && len(h.called(contract.PromoteName)) != 0 {
 				t.Error("promoted a release that rolled back")
 			}
 		})
@@ -140,7 +140,7 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 			}
 			details = md.GetCurrentDetails()
 		}
-		err := h.env.UpdateWorkflowByID(id, CanaryDecision, "", &testsuite.TestUpdateCallback{
+		err := h.env.UpdateWorkflowByID(id, contract.CanaryDecision, "", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("canary decision refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
 		}, CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "errors creeping"})
 		if err != nil {
@@ -155,10 +155,10 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 	if !strings.Contains(st.Error, "sam chose to roll back") {
 		t.Fatalf("release error %q, want sam's rollback", st.Error)
 	}
-	var asked []activities.NotifyRequest
+	var asked []contract.NotifyRequest
 	var outcome, answered string
-	for _, c := range h.called(activities.NotifyName) {
-		switch r := c.req.(activities.NotifyRequest); {
+	for _, c := range h.called(contract.NotifyName) {
+		switch r := c.req.(contract.NotifyRequest); {
 		case r.Stage == "canary" && len(r.Buttons) > 0:
 			asked = append(asked, r)
 		case strings.Contains(r.Text, "failed at canary"):
@@ -186,7 +186,7 @@ func TestCanary_marginal_asks_in_Slack(t *testing.T) {
 		if err := json.Unmarshal([]byte(b.Value), &g); err != nil {
 			t.Fatal(err)
 		}
-		if b.Action != CanaryDecision || g.Product != "shop" || g.Version != "v1.101.0" || g.Env != config.Prod || g.Service != "auth-server" {
+		if b.Action != contract.CanaryDecision || g.Product != "shop" || g.Version != "v1.101.0" || g.Env != config.Prod || g.Service != "auth-server" {
 			t.Errorf("button %+v carries %+v", b, g)
 		}
 		answers = append(answers, g.Canary)

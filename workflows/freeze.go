@@ -8,18 +8,8 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
-)
-
-// Freeze messages.
-const (
-	// FreezeProduct freezes a product's production deploys.
-	FreezeProduct = "freeze"
-	// UnfreezeProduct lifts the freeze.
-	UnfreezeProduct = "unfreeze"
-	// QueryFreeze returns the FreezeStatus.
-	QueryFreeze = "freeze"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // freezeLog bounds the past freezes a freeze workflow keeps.
@@ -41,19 +31,19 @@ func (r FreezeRequest) who() string { return r.By }
 // FreezeInput starts a product's freeze workflow or carries it on across
 // continue-as-new.
 type FreezeInput struct {
-	Pipeline config.Pipeline     `json:"pipeline"`
-	Current  activities.Freeze   `json:"current"`
-	Past     []activities.Freeze `json:"past,omitempty"`
+	Pipeline config.Pipeline   `json:"pipeline"`
+	Current  contract.Freeze   `json:"current"`
+	Past     []contract.Freeze `json:"past,omitempty"`
 	// Watchers are the releases waiting for the freeze to end.
 	Watchers []string `json:"watchers,omitempty"`
 }
 
 // FreezeStatus is what the freeze query returns.
 type FreezeStatus struct {
-	Product  string              `json:"product"`
-	Current  activities.Freeze   `json:"current"`
-	Past     []activities.Freeze `json:"past,omitempty"`
-	Watchers []string            `json:"watchers,omitempty"`
+	Product  string            `json:"product"`
+	Current  contract.Freeze   `json:"current"`
+	Past     []contract.Freeze `json:"past,omitempty"`
+	Watchers []string          `json:"watchers,omitempty"`
 }
 
 type freezer struct {
@@ -70,7 +60,7 @@ type freezer struct {
 // approvers and release managers may do either.
 func FreezeWorkflow(ctx workflow.Context, in FreezeInput) (FreezeStatus, error) {
 	f := &freezer{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product)}
-	if err := workflow.SetQueryHandler(ctx, QueryFreeze, func() (FreezeStatus, error) { return f.status(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryFreeze, func() (FreezeStatus, error) { return f.status(), nil }); err != nil {
 		return f.status(), err
 	}
 	for _, m := range []struct {
@@ -78,8 +68,8 @@ func FreezeWorkflow(ctx workflow.Context, in FreezeInput) (FreezeStatus, error) 
 		check func(FreezeRequest) error
 		apply func(workflow.Context, FreezeRequest)
 	}{
-		{FreezeProduct, f.checkFreeze, f.freeze},
-		{UnfreezeProduct, f.checkUnfreeze, f.unfreeze},
+		{contract.FreezeProduct, f.checkFreeze, f.freeze},
+		{contract.UnfreezeProduct, f.checkUnfreeze, f.unfreeze},
 	} {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, m.name,
 			func(ctx workflow.Context, req FreezeRequest) (FreezeStatus, error) {
@@ -104,7 +94,7 @@ func FreezeWorkflow(ctx workflow.Context, in FreezeInput) (FreezeStatus, error) 
 			}
 		})
 	}
-	err := workflow.SetUpdateHandler(ctx, activities.FreezeWatch, func(ctx workflow.Context, watcher string) (activities.Freeze, error) {
+	err := workflow.SetUpdateHandler(ctx, contract.FreezeWatch, func(ctx workflow.Context, watcher string) (contract.Freeze, error) {
 		f.changes++
 		if f.in.Current.Frozen && !slices.Contains(f.in.Watchers, watcher) {
 			f.in.Watchers = append(f.in.Watchers, watcher)
@@ -163,7 +153,7 @@ func (f *freezer) checkFreeze(req FreezeRequest) error {
 
 func (f *freezer) freeze(ctx workflow.Context, req FreezeRequest) {
 	f.changes++
-	f.in.Current = activities.Freeze{Frozen: true, By: req.By, Reason: req.Reason, Since: workflow.Now(ctx)}
+	f.in.Current = contract.Freeze{Frozen: true, By: req.By, Reason: req.Reason, Since: workflow.Now(ctx)}
 	f.log.Warn("production frozen", "by", req.By, "reason", req.Reason)
 	f.post(ctx, fmt.Sprintf(":snowflake: %s production is frozen by %s: %s. Production deploys wait until it is lifted, except an approved exception.",
 		f.in.Pipeline.Product, req.By, req.Reason))
@@ -183,7 +173,7 @@ func (f *freezer) unfreeze(ctx workflow.Context, req FreezeRequest) {
 	f.changes++
 	lifted := f.in.Current
 	lifted.Frozen, lifted.LiftedBy, lifted.LiftedAt = false, req.By, workflow.Now(ctx)
-	f.in.Current = activities.Freeze{}
+	f.in.Current = contract.Freeze{}
 	f.in.Past = append(f.in.Past, lifted)
 	if n := len(f.in.Past); n > freezeLog {
 		f.in.Past = f.in.Past[n-freezeLog:]
@@ -194,7 +184,7 @@ func (f *freezer) unfreeze(ctx workflow.Context, req FreezeRequest) {
 	// Wake every waiting release. One that has ended since is gone, which
 	// is fine: it no longer waits.
 	for _, id := range watchers {
-		err := workflow.SignalExternalWorkflow(ctx, id, "", activities.FreezeLifted, lifted).Get(ctx, nil)
+		err := workflow.SignalExternalWorkflow(ctx, id, "", contract.FreezeLifted, lifted).Get(ctx, nil)
 		if err != nil {
 			f.log.Info("waiting release not signalled", "release", id, "error", err)
 		}
@@ -209,7 +199,7 @@ func (f *freezer) post(ctx workflow.Context, text string) {
 	if s == nil {
 		return
 	}
-	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
 		Product: f.in.Pipeline.Product, Channel: s.Channel, TokenEnv: s.TokenEnv, Text: text, Stage: "freeze",
 	}, nil)
 	if err != nil {

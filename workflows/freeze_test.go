@@ -10,24 +10,24 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // monday9am is inside the default deploy window.
 var monday9am = time.Date(2026, 11, 23, 9, 0, 0, 0, ny)
 
-var testFreeze = activities.Freeze{Frozen: true, By: "sam", Reason: "payments migration", Since: monday9am.Add(-time.Hour)}
+var testFreeze = contract.Freeze{Frozen: true, By: "sam", Reason: "payments migration", Since: monday9am.Add(-time.Hour)}
 
 // lift ends the harness's freeze as the freeze workflow would: it stops
 // answering frozen and signals the waiting release.
 func (h *harness) lift(by string) {
 	h.mu.Lock()
 	lifted := h.freeze
-	h.freeze = activities.Freeze{}
+	h.freeze = contract.Freeze{}
 	h.mu.Unlock()
 	lifted.Frozen, lifted.LiftedBy, lifted.LiftedAt = false, by, h.env.Now()
-	h.env.SignalWorkflow(activities.FreezeLifted, lifted)
+	h.env.SignalWorkflow(contract.FreezeLifted, lifted)
 }
 
 func TestFreeze_holds_the_production_deploy_until_lifted(t *testing.T) {
@@ -54,11 +54,11 @@ func TestFreeze_holds_the_production_deploy_until_lifted(t *testing.T) {
 	if st.Freeze == nil || st.Freeze.LiftedBy != "sasha" {
 		t.Errorf("final status freeze = %+v, want it recorded as lifted by sasha", st.Freeze)
 	}
-	checks := h.called(activities.FreezeCheckName)
+	checks := h.called(contract.FreezeCheckName)
 	if len(checks) != 2 {
 		t.Fatalf("freeze checked %d times, want 2 (before waiting and after the lift)", len(checks))
 	}
-	if w := checks[0].req.(activities.FreezeCheckRequest).Watcher; w != "default-test-workflow-id" {
+	if w := checks[0].req.(contract.FreezeCheckRequest).Watcher; w != "default-test-workflow-id" {
 		t.Errorf("the release registered as watcher %q, want its own workflow ID", w)
 	}
 }
@@ -68,7 +68,7 @@ func TestFreeze_an_approved_exception_deploys_through_it(t *testing.T) {
 	h.freeze = testFreeze
 	h.approveAll(time.Hour, 2*time.Hour)
 	h.at(3*time.Hour, func() {
-		h.mustUpdate(OverrideWindow, OverrideRequest{Person: "sasha", Reason: CriticalBug, Justification: "checkout rounding loses orders, INC-7"})
+		h.mustUpdate(contract.OverrideWindow, OverrideRequest{Person: "sasha", Reason: CriticalBug, Justification: "checkout rounding loses orders, INC-7"})
 	})
 	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
 	st, err := h.result()
@@ -87,7 +87,9 @@ func TestFreeze_abort_while_frozen(t *testing.T) {
 	h := newHarness(t, monday9am)
 	h.freeze = testFreeze
 	h.approveAll(time.Hour, 2*time.Hour)
-	h.at(3*time.Hour, func() { h.mustUpdate(Abort, AbortRequest{Person: "alice", Reason: "freeze will last all week"}) })
+	h.at(3*time.Hour, func() {
+		h.mustUpdate(contract.Abort, AbortRequest{Person: "alice", Reason: "freeze will last all week"})
+	})
 	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
 	st, err := h.result()
 	var app *temporal.ApplicationError
@@ -107,7 +109,7 @@ func TestFreeze_not_frozen_asks_once_and_goes_on(t *testing.T) {
 	if err != nil {
 		t.Fatalf("release failed: %v", err)
 	}
-	if n := len(h.called(activities.FreezeCheckName)); n != 1 || st.Freeze != nil {
+	if n := len(h.called(contract.FreezeCheckName)); n != 1 || st.Freeze != nil {
 		t.Errorf("freeze checked %d times, status freeze %+v; want one check and no freeze", n, st.Freeze)
 	}
 }
@@ -123,20 +125,20 @@ func freezeEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *harness) {
 func TestFreezeWorkflow(t *testing.T) {
 	env, h := freezeEnv(t)
 	var signalled []string
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", activities.FreezeLifted, mock.Anything).Return(
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.FreezeLifted, mock.Anything).Return(
 		func(_, id, _, _ string, arg any) error {
-			if fz, ok := arg.(activities.Freeze); !ok || fz.LiftedBy != "sasha" || fz.Reason != "payments migration" {
+			if fz, ok := arg.(contract.Freeze); !ok || fz.LiftedBy != "sasha" || fz.Reason != "payments migration" {
 				t.Errorf("release %s told of lift %+v, want the lifted freeze", id, arg)
 			}
 			signalled = append(signalled, id)
 			return nil
 		})
 	watch := func(id string, wantFrozen bool) {
-		env.UpdateWorkflow(activities.FreezeWatch, "", &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(contract.FreezeWatch, "", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("watch refused: %v", err) },
 			OnAccept: func() {},
 			OnComplete: func(v any, err error) {
-				fz, ok := v.(activities.Freeze)
+				fz, ok := v.(contract.Freeze)
 				if err != nil || !ok || fz.Frozen != wantFrozen {
 					t.Errorf("watch by %s answered %+v, %v; want frozen=%v", id, v, err, wantFrozen)
 				}
@@ -146,20 +148,24 @@ func TestFreezeWorkflow(t *testing.T) {
 	step := time.Minute
 	script := []func(){
 		func() { watch("release/shop/v1.100.0", false) },
-		func() { h.expect(UnfreezeProduct, FreezeRequest{By: "sam"}, "is not frozen") },
-		func() { h.expect(FreezeProduct, FreezeRequest{By: "sam"}, "needs a reason") },
-		func() { h.expect(FreezeProduct, FreezeRequest{By: "mallory", Reason: "x"}, "only listed approvers") },
-		func() { h.expect(FreezeProduct, FreezeRequest{Reason: "x"}, "give the person's name") },
-		func() { h.mustUpdate(FreezeProduct, FreezeRequest{By: "sam", Reason: "payments migration"}) },
-		func() { h.expect(FreezeProduct, FreezeRequest{By: "maria", Reason: "again"}, "already frozen by sam") },
+		func() { h.expect(contract.UnfreezeProduct, FreezeRequest{By: "sam"}, "is not frozen") },
+		func() { h.expect(contract.FreezeProduct, FreezeRequest{By: "sam"}, "needs a reason") },
+		func() {
+			h.expect(contract.FreezeProduct, FreezeRequest{By: "mallory", Reason: "x"}, "only listed approvers")
+		},
+		func() { h.expect(contract.FreezeProduct, FreezeRequest{Reason: "x"}, "give the person's name") },
+		func() { h.mustUpdate(contract.FreezeProduct, FreezeRequest{By: "sam", Reason: "payments migration"}) },
+		func() {
+			h.expect(contract.FreezeProduct, FreezeRequest{By: "maria", Reason: "again"}, "already frozen by sam")
+		},
 		func() { watch("release/shop/v1.101.0", true) },
 		func() { watch("release/shop/v1.102.0", true) },
 		func() { watch("release/shop/v1.101.0", true) },
-		func() { h.expect(UnfreezeProduct, FreezeRequest{By: "mallory"}, "only listed approvers") },
-		func() { h.mustUpdate(UnfreezeProduct, FreezeRequest{By: "sasha"}) },
+		func() { h.expect(contract.UnfreezeProduct, FreezeRequest{By: "mallory"}, "only listed approvers") },
+		func() { h.mustUpdate(contract.UnfreezeProduct, FreezeRequest{By: "sasha"}) },
 		func() { watch("release/shop/v1.103.0", false) },
 		func() {
-			v, err := env.QueryWorkflow(QueryFreeze)
+			v, err := env.QueryWorkflow(contract.QueryFreeze)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,9 +196,9 @@ func TestFreezeWorkflow(t *testing.T) {
 	if strings.Join(signalled, ",") != strings.Join(want, ",") {
 		t.Errorf("lift signalled %v, want each waiting release once: %v", signalled, want)
 	}
-	posts := h.called(activities.NotifyName)
-	if len(posts) != 2 || !strings.Contains(posts[0].req.(activities.NotifyRequest).Text, "frozen by sam: payments migration") ||
-		!strings.Contains(posts[1].req.(activities.NotifyRequest).Text, "lifted by sasha") {
+	posts := h.called(contract.NotifyName)
+	if len(posts) != 2 || !strings.Contains(posts[0].req.(contract.NotifyRequest).Text, "frozen by sam: payments migration") ||
+		!strings.Contains(posts[1].req.(contract.NotifyRequest).Text, "lifted by sasha") {
 		t.Errorf("Slack posts %+v, want the freeze and the lift announced", posts)
 	}
 }

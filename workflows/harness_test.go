@@ -16,8 +16,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // The activities here are the SDK test suite's stand-ins: these tests check
@@ -91,11 +91,11 @@ type harness struct {
 	// noBaseline makes every deploy a service's first: straight to stable.
 	noBaseline bool
 	// freeze is what FreezeCheck answers.
-	freeze activities.Freeze
+	freeze contract.Freeze
 	// candidate is what CandidateCheck answers.
-	candidate activities.CandidateCheck
+	candidate contract.CandidateCheck
 	// open are the pull requests OpenPulls answers, one list per call.
-	open [][]activities.PullRequest
+	open [][]contract.PullRequest
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -105,107 +105,107 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), fail: map[string]string{}, block: map[string]bool{}}
 	h.env.SetStartTime(start)
 	Register(h.env)
-	h.register(activities.CandidateCheckName, func(ctx context.Context, req activities.CandidateCheckRequest) (activities.CandidateCheck, error) {
+	h.register(contract.CandidateCheckName, func(ctx context.Context, req contract.CandidateCheckRequest) (contract.CandidateCheck, error) {
 		h.mu.Lock()
 		c := h.candidate
 		h.mu.Unlock()
-		return c, h.record(ctx, activities.CandidateCheckName, req)
+		return c, h.record(ctx, contract.CandidateCheckName, req)
 	})
-	h.register(activities.OpenPullsName, func(ctx context.Context, req activities.OpenPullsRequest) ([]activities.PullRequest, error) {
+	h.register(contract.OpenPullsName, func(ctx context.Context, req contract.OpenPullsRequest) ([]contract.PullRequest, error) {
 		h.mu.Lock()
-		var prs []activities.PullRequest
+		var prs []contract.PullRequest
 		if len(h.open) > 0 {
 			prs, h.open = h.open[0], h.open[1:]
 		}
 		h.mu.Unlock()
-		return prs, h.record(ctx, activities.OpenPullsName, req)
+		return prs, h.record(ctx, contract.OpenPullsName, req)
 	})
-	h.register(activities.ReleaseNotesName, func(ctx context.Context, req activities.NotesRequest) (activities.ReleaseNotes, error) {
-		return activities.ReleaseNotes{Markdown: "## Fixes\n- checkout rounding\n"}, h.record(ctx, activities.ReleaseNotesName, req)
+	h.register(contract.ReleaseNotesName, func(ctx context.Context, req contract.NotesRequest) (contract.ReleaseNotes, error) {
+		return contract.ReleaseNotes{Markdown: "## Fixes\n- checkout rounding\n"}, h.record(ctx, contract.ReleaseNotesName, req)
 	})
-	h.register(activities.CutTrainName, func(ctx context.Context, req activities.CutRequest) (string, error) {
-		return "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", h.record(ctx, activities.CutTrainName, req)
+	h.register(contract.CutTrainName, func(ctx context.Context, req contract.CutRequest) (string, error) {
+		return "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", h.record(ctx, contract.CutTrainName, req)
 	})
-	h.register(activities.CherryPickName, func(ctx context.Context, req activities.PickRequest) (activities.PickResult, error) {
-		return activities.PickResult{Head: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", New: len(req.Commits)}, h.record(ctx, activities.CherryPickName, req)
+	h.register(contract.CherryPickName, func(ctx context.Context, req contract.PickRequest) (contract.PickResult, error) {
+		return contract.PickResult{Head: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", New: len(req.Commits)}, h.record(ctx, contract.CherryPickName, req)
 	})
-	h.register(activities.TrainsName, func(ctx context.Context, req activities.TrainsRequest) ([]int, error) {
-		return []int{99, 100, 101, 102}, h.record(ctx, activities.TrainsName, req)
+	h.register(contract.TrainsName, func(ctx context.Context, req contract.TrainsRequest) ([]int, error) {
+		return []int{99, 100, 101, 102}, h.record(ctx, contract.TrainsName, req)
 	})
-	h.register(activities.RollbackTargetName, func(ctx context.Context, req activities.RollbackTargetRequest) (activities.ReleaseRecord, error) {
+	h.register(contract.RollbackTargetName, func(ctx context.Context, req contract.RollbackTargetRequest) (contract.ReleaseRecord, error) {
 		v := req.To
 		if v == "" {
 			v = "v1.100.0"
 		}
-		return activities.ReleaseRecord{Version: v, Commit: "fedcba9876543210fedcba9876543210fedcba98", Current: "v1.101.0", Artifacts: []activities.Artifact{
+		return contract.ReleaseRecord{Version: v, Commit: "fedcba9876543210fedcba9876543210fedcba98", Current: "v1.101.0", Artifacts: []contract.Artifact{
 			{Service: "auth-server", Image: "127.0.0.1:5000/shop/auth-server:" + v + "-build.1-fedcba9", Digest: "sha256:" + fmt.Sprintf("%064x", 1)},
 			{Service: "api", Image: "127.0.0.1:5000/shop/api:" + v + "-build.1-fedcba9", Digest: "sha256:" + fmt.Sprintf("%064x", 2)},
-		}}, h.record(ctx, activities.RollbackTargetName, req)
+		}}, h.record(ctx, contract.RollbackTargetName, req)
 	})
-	h.register(activities.TagName, func(ctx context.Context, req activities.TagRequest) (activities.TagResult, error) {
-		return activities.TagResult{Commit: "0123456789abcdef0123456789abcdef01234567", Created: true}, h.record(ctx, activities.TagName, req)
+	h.register(contract.TagName, func(ctx context.Context, req contract.TagRequest) (contract.TagResult, error) {
+		return contract.TagResult{Commit: "0123456789abcdef0123456789abcdef01234567", Created: true}, h.record(ctx, contract.TagName, req)
 	})
-	h.register(activities.RunTestsName, func(ctx context.Context, req activities.TestRequest) (activities.TestResult, error) {
-		return activities.TestResult{Seconds: 1}, h.record(ctx, activities.RunTestsName, req)
+	h.register(contract.RunTestsName, func(ctx context.Context, req contract.TestRequest) (contract.TestResult, error) {
+		return contract.TestResult{Seconds: 1}, h.record(ctx, contract.RunTestsName, req)
 	})
-	h.register(activities.BuildNumberName, func(ctx context.Context, req activities.BuildNumberRequest) (int, error) {
-		return 7, h.record(ctx, activities.BuildNumberName, req)
+	h.register(contract.BuildNumberName, func(ctx context.Context, req contract.BuildNumberRequest) (int, error) {
+		return 7, h.record(ctx, contract.BuildNumberName, req)
 	})
-	h.register(activities.BuildName, func(ctx context.Context, req activities.BuildRequest) (activities.Artifact, error) {
-		return activities.Artifact{Service: req.Service, Image: "127.0.0.1:5000/shop/" + req.Service + ":" + req.Version + "-build.1-0123456", Digest: "sha256:" + fmt.Sprintf("%064x", len(req.Service))}, h.record(ctx, activities.BuildName, req)
+	h.register(contract.BuildName, func(ctx context.Context, req contract.BuildRequest) (contract.Artifact, error) {
+		return contract.Artifact{Service: req.Service, Image: "127.0.0.1:5000/shop/" + req.Service + ":" + req.Version + "-build.1-0123456", Digest: "sha256:" + fmt.Sprintf("%064x", len(req.Service))}, h.record(ctx, contract.BuildName, req)
 	})
-	h.register(activities.SignName, func(ctx context.Context, req activities.SignRequest) error {
-		return h.record(ctx, activities.SignName, req)
+	h.register(contract.SignName, func(ctx context.Context, req contract.SignRequest) error {
+		return h.record(ctx, contract.SignName, req)
 	})
-	h.register(activities.VerifyName, func(ctx context.Context, req activities.VerifyRequest) error {
-		return h.record(ctx, activities.VerifyName, req)
+	h.register(contract.VerifyName, func(ctx context.Context, req contract.VerifyRequest) error {
+		return h.record(ctx, contract.VerifyName, req)
 	})
-	h.register(activities.MigrateName, func(ctx context.Context, req activities.MigrateRequest) error {
-		return h.record(ctx, activities.MigrateName, req)
+	h.register(contract.MigrateName, func(ctx context.Context, req contract.MigrateRequest) error {
+		return h.record(ctx, contract.MigrateName, req)
 	})
-	h.register(activities.DeployName, func(ctx context.Context, req activities.DeployRequest) (activities.DeployOutcome, error) {
-		return activities.DeployOutcome{Canary: req.Weight < 100 && !h.noBaseline}, h.record(ctx, activities.DeployName, req)
+	h.register(contract.DeployName, func(ctx context.Context, req contract.DeployRequest) (contract.DeployOutcome, error) {
+		return contract.DeployOutcome{Canary: req.Weight < 100 && !h.noBaseline}, h.record(ctx, contract.DeployName, req)
 	})
-	h.register(activities.TrafficName, func(ctx context.Context, req activities.TrafficRequest) error {
-		return h.record(ctx, activities.TrafficName, req)
+	h.register(contract.TrafficName, func(ctx context.Context, req contract.TrafficRequest) error {
+		return h.record(ctx, contract.TrafficName, req)
 	})
-	h.register(activities.AnalyzeName, func(ctx context.Context, req activities.AnalyzeRequest) (activities.Verdict, error) {
+	h.register(contract.AnalyzeName, func(ctx context.Context, req contract.AnalyzeRequest) (contract.Verdict, error) {
 		h.mu.Lock()
-		class := activities.Pass
+		class := contract.Pass
 		if len(h.verdicts) > 0 {
 			class, h.verdicts = h.verdicts[0], h.verdicts[1:]
 		}
 		h.mu.Unlock()
 		if class == "nodata" {
 			// Too little traffic: marginal, score 0, over the window asked for.
-			return activities.Verdict{Class: activities.Marginal, NoData: true, Window: req.Window}, h.record(ctx, activities.AnalyzeName, req)
+			return contract.Verdict{Class: contract.Marginal, NoData: true, Window: req.Window}, h.record(ctx, contract.AnalyzeName, req)
 		}
-		return activities.Verdict{Class: class, Score: map[string]float64{activities.Pass: 100, activities.Marginal: 80, activities.Fail: 10}[class]}, h.record(ctx, activities.AnalyzeName, req)
+		return contract.Verdict{Class: class, Score: map[string]float64{contract.Pass: 100, contract.Marginal: 80, contract.Fail: 10}[class]}, h.record(ctx, contract.AnalyzeName, req)
 	})
-	h.register(activities.SmokeName, func(ctx context.Context, req activities.SmokeRequest) error {
-		return h.record(ctx, activities.SmokeName, req)
+	h.register(contract.SmokeName, func(ctx context.Context, req contract.SmokeRequest) error {
+		return h.record(ctx, contract.SmokeName, req)
 	})
-	h.register(activities.RollbackName, func(ctx context.Context, req activities.RollbackRequest) error {
-		return h.record(ctx, activities.RollbackName, req)
+	h.register(contract.RollbackName, func(ctx context.Context, req contract.RollbackRequest) error {
+		return h.record(ctx, contract.RollbackName, req)
 	})
-	h.register(activities.RetireName, func(ctx context.Context, req activities.RetireRequest) error {
-		return h.record(ctx, activities.RetireName, req)
+	h.register(contract.RetireName, func(ctx context.Context, req contract.RetireRequest) error {
+		return h.record(ctx, contract.RetireName, req)
 	})
-	h.register(activities.PromoteName, func(ctx context.Context, req activities.PromoteRequest) error {
-		return h.record(ctx, activities.PromoteName, req)
+	h.register(contract.PromoteName, func(ctx context.Context, req contract.PromoteRequest) error {
+		return h.record(ctx, contract.PromoteName, req)
 	})
-	h.register(activities.FreezeCheckName, func(ctx context.Context, req activities.FreezeCheckRequest) (activities.Freeze, error) {
+	h.register(contract.FreezeCheckName, func(ctx context.Context, req contract.FreezeCheckRequest) (contract.Freeze, error) {
 		h.mu.Lock()
 		fz := h.freeze
 		h.mu.Unlock()
-		return fz, h.record(ctx, activities.FreezeCheckName, req)
+		return fz, h.record(ctx, contract.FreezeCheckName, req)
 	})
-	h.register(activities.NotifyName, func(ctx context.Context, req activities.NotifyRequest) (activities.NotifyResult, error) {
+	h.register(contract.NotifyName, func(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
 		if req.Replace != "" {
-			return activities.NotifyResult{Channel: req.Channel, TS: req.Replace}, h.record(ctx, activities.NotifyName, req)
+			return contract.NotifyResult{Channel: req.Channel, TS: req.Replace}, h.record(ctx, contract.NotifyName, req)
 		}
-		n := len(h.called(activities.NotifyName)) + 1
-		return activities.NotifyResult{Channel: "C0REL", TS: fmt.Sprintf("1700000000.%06d", n)}, h.record(ctx, activities.NotifyName, req)
+		n := len(h.called(contract.NotifyName)) + 1
+		return contract.NotifyResult{Channel: "C0REL", TS: fmt.Sprintf("1700000000.%06d", n)}, h.record(ctx, contract.NotifyName, req)
 	})
 	return h
 }
@@ -298,7 +298,7 @@ func (h *harness) mustUpdate(name string, req any) { h.expect(name, req, "") }
 
 // status queries the release's status.
 func (h *harness) status() Status {
-	v, err := h.env.QueryWorkflow(QueryStatus)
+	v, err := h.env.QueryWorkflow(contract.QueryStatus)
 	if err != nil {
 		h.t.Fatalf("query status: %v", err)
 	}
@@ -334,6 +334,10 @@ func (h *harness) result() (Status, error) {
 
 // approveAll signs QA off at qa and approves prod at sre (offsets from start).
 func (h *harness) approveAll(qa, sre time.Duration) {
-	h.at(qa, func() { h.mustUpdate(Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green}) })
-	h.at(sre, func() { h.mustUpdate(Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green}) })
+	h.at(qa, func() {
+		h.mustUpdate(contract.Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green})
+	})
+	h.at(sre, func() {
+		h.mustUpdate(contract.Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green})
+	})
 }

@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // maxRefusals bounds the refused signals kept in the status.
@@ -26,12 +26,12 @@ func (r AbortRequest) who() string    { return r.Person }
 // validator refuses a wrong request at once) and a signal (a wrong one is
 // refused into the status, as a signal has no one to answer).
 func (r *release) listen(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return r.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (Status, error) { return r.st, nil }); err != nil {
 		return err
 	}
 	// The Slack endpoint asks which approver a Slack user is, as this
 	// release's pipeline says.
-	err := workflow.SetQueryHandler(ctx, QuerySlackUsers, func() (map[string]string, error) {
+	err := workflow.SetQueryHandler(ctx, contract.QuerySlackUsers, func() (map[string]string, error) {
 		if s := r.in.Pipeline.Notifications.Slack; s != nil {
 			return s.Users, nil
 		}
@@ -41,27 +41,27 @@ func (r *release) listen(ctx workflow.Context) error {
 		return err
 	}
 	sel := workflow.NewSelector(ctx)
-	if err := handle(ctx, r, sel, Signoff, r.checkSignoff, r.signoff); err != nil {
+	if err := handle(ctx, r, sel, contract.Signoff, r.checkSignoff, r.signoff); err != nil {
 		return err
 	}
-	if err := handle(ctx, r, sel, OverrideWindow, r.checkOverride, r.override); err != nil {
+	if err := handle(ctx, r, sel, contract.OverrideWindow, r.checkOverride, r.override); err != nil {
 		return err
 	}
-	if err := handle(ctx, r, sel, Decide, r.checkDecision, r.decide); err != nil {
+	if err := handle(ctx, r, sel, contract.Decide, r.checkDecision, r.decide); err != nil {
 		return err
 	}
-	if err := handle(ctx, r, sel, Abort, r.checkAbort, r.abort); err != nil {
+	if err := handle(ctx, r, sel, contract.Abort, r.checkAbort, r.abort); err != nil {
 		return err
 	}
-	sel.AddReceive(workflow.GetSignalChannel(ctx, Supersede), func(c workflow.ReceiveChannel, _ bool) {
+	sel.AddReceive(workflow.GetSignalChannel(ctx, contract.Supersede), func(c workflow.ReceiveChannel, _ bool) {
 		var req SupersedeRequest
 		c.Receive(ctx, &req)
 		if r.superseded == nil {
 			r.superseded = &req
 		}
 	})
-	sel.AddReceive(workflow.GetSignalChannel(ctx, activities.FreezeLifted), func(c workflow.ReceiveChannel, _ bool) {
-		var lifted activities.Freeze
+	sel.AddReceive(workflow.GetSignalChannel(ctx, contract.FreezeLifted), func(c workflow.ReceiveChannel, _ bool) {
+		var lifted contract.Freeze
 		c.Receive(ctx, &lifted)
 		r.lifted = &lifted
 	})

@@ -17,19 +17,6 @@ import (
 // TaskQueue is the queue the worker polls.
 const TaskQueue = "signalman"
 
-// Message names: each gate is both a signal (usable from the Temporal UI and
-// any client) and an update with a validator (used by the CLI and Slack, so a
-// wrong request is refused at once with its reason).
-const (
-	QueryStatus     = "status"
-	QuerySlackUsers = "slack-users"
-	Signoff         = "signoff"
-	OverrideWindow  = "override-window"
-	Decide          = "decide"
-	Abort           = "abort"
-	CanaryDecision  = "canary-decision"
-)
-
 // Search attributes that make releases findable in the Temporal UI.
 var (
 	ProductKey     = temporal.NewSearchAttributeKeyKeyword("SignalmanProduct")

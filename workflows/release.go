@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/version"
 )
 
@@ -43,10 +43,10 @@ type release struct {
 	in     ReleaseInput
 	st     Status
 	log    log.Logger
-	gateOn string             // the environment whose signoff gate is open, if any
-	thread string             // the Slack thread of the release, once posted
-	held   *SignoffRecord     // the yellow or red signoff holding the release
-	lifted *activities.Freeze // the end of the freeze the release waits for
+	gateOn string           // the environment whose signoff gate is open, if any
+	thread string           // the Slack thread of the release, once posted
+	held   *SignoffRecord   // the yellow or red signoff holding the release
+	lifted *contract.Freeze // the end of the freeze the release waits for
 	// superseded is the train's word that a dot release is coming: a
 	// held release then ends instead of waiting.
 	superseded *SupersedeRequest
@@ -159,8 +159,8 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 // tag creates the annotated release tag and pushes it.
 func (r *release) tag(ctx workflow.Context) error {
 	p := r.in.Pipeline
-	var res activities.TagResult
-	err := run(ctx, activities.TagName, activities.TagRequest{
+	var res contract.TagResult
+	err := run(ctx, contract.TagName, contract.TagRequest{
 		Product: p.Product,
 		RepoURL: p.Repository.URL,
 		Ref:     r.in.Ref,
@@ -189,8 +189,8 @@ func (r *release) test(ctx workflow.Context) error {
 		}
 		return nil
 	}
-	var res activities.TestResult
-	err := run(ctx, activities.RunTestsName, activities.TestRequest{
+	var res contract.TestResult
+	err := run(ctx, contract.RunTestsName, contract.TestRequest{
 		Product:        r.in.Pipeline.Product,
 		RepoURL:        r.in.Pipeline.Repository.URL,
 		Tag:            r.in.Version,
@@ -208,10 +208,10 @@ func (r *release) test(ctx workflow.Context) error {
 // githubChecks waits until the repository's CI checks on the tagged commit
 // have passed; a failing check fails the stage.
 func (r *release) githubChecks(ctx workflow.Context) error {
-	gh := activities.GitHubRepoOf(r.in.Pipeline.Repository)
+	gh := contract.GitHubRepoOf(r.in.Pipeline.Repository)
 	r.wait(ctx, StageTest, Waiting, fmt.Sprintf("waiting for the CI checks of %s in %s", short(r.st.Commit), gh.Repo))
-	var res activities.ChecksResult
-	if err := run(ctx, activities.WaitForChecksName, activities.ChecksRequest{GitHub: gh, Commit: r.st.Commit}, &res); err != nil {
+	var res contract.ChecksResult
+	if err := run(ctx, contract.WaitForChecksName, contract.ChecksRequest{GitHub: gh, Commit: r.st.Commit}, &res); err != nil {
 		return err
 	}
 	r.wait(ctx, StageTest, Running, fmt.Sprintf("CI checks of %s passed (%d look(s), %.0fs)", short(r.st.Commit), res.Polls, res.Seconds))
@@ -225,15 +225,15 @@ func (r *release) build(ctx workflow.Context) error {
 	// before build numbers existed replay without the call.
 	number := 0
 	if workflow.GetVersion(ctx, "build-number", workflow.DefaultVersion, 1) == 1 {
-		err := run(ctx, activities.BuildNumberName, activities.BuildNumberRequest{Product: r.in.Pipeline.Product}, &number)
+		err := run(ctx, contract.BuildNumberName, contract.BuildNumberRequest{Product: r.in.Pipeline.Product}, &number)
 		if err != nil {
 			return err
 		}
 	}
 	services := r.in.Pipeline.OrderedServices()
-	arts := make([]activities.Artifact, len(services))
+	arts := make([]contract.Artifact, len(services))
 	err := parallel(ctx, len(services), r.in.Pipeline.Release.BuildParallelism, func(ctx workflow.Context, i int) error {
-		return run(ctx, activities.BuildName, activities.BuildRequest{
+		return run(ctx, contract.BuildName, contract.BuildRequest{
 			Product: r.in.Pipeline.Product,
 			Version: r.in.Version,
 			Commit:  r.st.Commit,
@@ -268,7 +268,7 @@ func (r *release) sign(ctx workflow.Context) error {
 	err := parallel(ctx, len(r.st.Artifacts), r.in.Pipeline.Release.BuildParallelism, func(ctx workflow.Context, i int) error {
 		a := r.st.Artifacts[i]
 		svc, _ := r.in.Pipeline.Service(a.Service)
-		return run(ctx, activities.SignName, activities.SignRequest{
+		return run(ctx, contract.SignName, contract.SignRequest{
 			Product:    r.in.Pipeline.Product,
 			Version:    r.in.Version,
 			Commit:     r.st.Commit,
@@ -340,7 +340,7 @@ func (r *release) deploy(ctx workflow.Context, env string) error {
 
 // promote makes this release the stable production version.
 func (r *release) promote(ctx workflow.Context) error {
-	err := run(ctx, activities.PromoteName, activities.PromoteRequest{
+	err := runIn(ctx, config.Prod, contract.PromoteName, contract.PromoteRequest{
 		Product:   r.in.Pipeline.Product,
 		Version:   r.in.Version,
 		Env:       config.Prod,
@@ -358,17 +358,17 @@ func (r *release) promote(ctx workflow.Context) error {
 // recorded but does not fail a release that is already in production.
 func (r *release) announce(ctx workflow.Context) error {
 	if workflow.GetVersion(ctx, "release-notes", workflow.DefaultVersion, 1) == 1 {
-		var n activities.ReleaseNotes
-		gh := activities.GitHubRepoOf(r.in.Pipeline.Repository)
-		err := run(ctx, activities.ReleaseNotesName, activities.NotesRequest{Product: r.in.Pipeline.Product, RepoURL: r.in.Pipeline.Repository.URL, Version: r.in.Version, GitHub: gh}, &n)
+		var n contract.ReleaseNotes
+		gh := contract.GitHubRepoOf(r.in.Pipeline.Repository)
+		err := run(ctx, contract.ReleaseNotesName, contract.NotesRequest{Product: r.in.Pipeline.Product, RepoURL: r.in.Pipeline.Repository.URL, Version: r.in.Version, GitHub: gh}, &n)
 		if err != nil {
 			r.log.Warn("release notes not written", "error", err)
 		}
 		r.st.Notes = n.Markdown
 		r.st.CommitTimes = n.CommitTimes
 		if gh.Repo != "" && err == nil && workflow.GetVersion(ctx, "github-release", workflow.DefaultVersion, 1) == 1 {
-			var pub activities.PublishResult
-			err := run(ctx, activities.PublishReleaseName, activities.PublishRequest{
+			var pub contract.PublishResult
+			err := run(ctx, contract.PublishReleaseName, contract.PublishRequest{
 				GitHub: gh, Tag: r.in.Version, Name: r.in.Pipeline.Product + " " + r.in.Version, Body: r.st.Notes,
 			}, &pub)
 			if err != nil {
@@ -397,13 +397,13 @@ func (r *release) announce(ctx workflow.Context) error {
 
 // post sends a message to the product's Slack channel, in the release's
 // thread; with no Slack configured it does nothing.
-func (r *release) post(ctx workflow.Context, stage, text string, buttons []activities.NotifyButton) (activities.NotifyResult, error) {
-	var res activities.NotifyResult
+func (r *release) post(ctx workflow.Context, stage, text string, buttons []contract.NotifyButton) (contract.NotifyResult, error) {
+	var res contract.NotifyResult
 	s := r.in.Pipeline.Notifications.Slack
 	if s == nil {
 		return res, nil
 	}
-	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
 		Product: r.in.Pipeline.Product, Version: r.in.Version, Channel: s.Channel, TokenEnv: s.TokenEnv,
 		Text: text, Stage: stage, ThreadTS: r.thread, Buttons: buttons,
 	}, &res)
@@ -420,12 +420,12 @@ func (r *release) post(ctx workflow.Context, stage, text string, buttons []activ
 // replace rewrites a message posted earlier with text and no buttons, so
 // nobody presses a button whose moment has passed. Messages posted before
 // their channel was recorded are left as they are.
-func (r *release) replace(ctx workflow.Context, stage string, msg activities.NotifyResult, text string) {
+func (r *release) replace(ctx workflow.Context, stage string, msg contract.NotifyResult, text string) {
 	s := r.in.Pipeline.Notifications.Slack
 	if s == nil || msg.Channel == "" || msg.TS == "" {
 		return
 	}
-	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
 		Product: r.in.Pipeline.Product, Version: r.in.Version, Channel: msg.Channel, TokenEnv: s.TokenEnv,
 		Text: text, Stage: stage, Replace: msg.TS,
 	}, nil)
@@ -462,7 +462,7 @@ const (
 )
 
 // artifact returns the image built for a service.
-func (r *release) artifact(service string) (activities.Artifact, bool) {
+func (r *release) artifact(service string) (contract.Artifact, bool) {
 	return artifactOf(r.st.Artifacts, service)
 }
 

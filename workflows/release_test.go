@@ -5,18 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // thursday2pm is Thursday 2026-11-19 14:00 in New York, inside the window.
 var thursday2pm = time.Date(2026, 11, 19, 14, 0, 0, 0, ny)
 
 // prodDeploys returns the prod deploy calls in order.
-func (h *harness) prodDeploys() []activities.DeployRequest {
-	var out []activities.DeployRequest
-	for _, c := range h.called(activities.DeployName) {
-		if r := c.req.(activities.DeployRequest); r.Env == config.Prod {
+func (h *harness) prodDeploys() []contract.DeployRequest {
+	var out []contract.DeployRequest
+	for _, c := range h.called(contract.DeployName) {
+		if r := c.req.(contract.DeployRequest); r.Env == config.Prod {
 			out = append(out, r)
 		}
 	}
@@ -25,8 +25,8 @@ func (h *harness) prodDeploys() []activities.DeployRequest {
 
 // firstProdDeploy is when the first prod deploy started.
 func (h *harness) firstProdDeploy() time.Time {
-	for _, c := range h.called(activities.DeployName) {
-		if c.req.(activities.DeployRequest).Env == config.Prod {
+	for _, c := range h.called(contract.DeployName) {
+		if c.req.(contract.DeployRequest).Env == config.Prod {
 			return c.at
 		}
 	}
@@ -55,19 +55,19 @@ func TestRelease_goes_through_every_stage_in_order(t *testing.T) {
 		}
 	}
 	var order []string
-	for _, c := range h.called(activities.DeployName) {
-		r := c.req.(activities.DeployRequest)
+	for _, c := range h.called(contract.DeployName) {
+		r := c.req.(contract.DeployRequest)
 		order = append(order, r.Env+"/"+r.Service.Name)
 	}
 	if got, want := strings.Join(order, ","), "stage/auth-server,stage/api,prod/auth-server,prod/api"; got != want {
 		t.Errorf("deploy order = %s, want %s", got, want)
 	}
-	for _, c := range h.called(activities.BuildName) {
-		if r := c.req.(activities.BuildRequest); r.Number != 7 || r.Commit == "" {
+	for _, c := range h.called(contract.BuildName) {
+		if r := c.req.(contract.BuildRequest); r.Number != 7 || r.Commit == "" {
 			t.Errorf("build of %s: number %d commit %q; want the release's build number 7 and its commit", r.Service, r.Number, r.Commit)
 		}
 	}
-	if n := len(h.called(activities.VerifyName)); n != 4 {
+	if n := len(h.called(contract.VerifyName)); n != 4 {
 		t.Errorf("verified %d times, want once before each of 4 deploys", n)
 	}
 	if got := h.firstProdDeploy(); !got.Equal(thursday2pm.Add(time.Hour + 5*time.Minute)) {
@@ -142,7 +142,7 @@ func TestWindow(t *testing.T) {
 			h.approveAll(tc.qa, tc.sre)
 			if tc.override > 0 {
 				h.at(tc.override, func() {
-					h.mustUpdate(OverrideWindow, OverrideRequest{Person: "sasha", Reason: ProdDown, Justification: "checkout down since 16:40, INC-1"})
+					h.mustUpdate(contract.OverrideWindow, OverrideRequest{Person: "sasha", Reason: ProdDown, Justification: "checkout down since 16:40, INC-1"})
 				})
 			}
 			in := input(t, nil)

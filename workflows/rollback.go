@@ -7,8 +7,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // RollbackInput returns an environment (or one service in it) to an
@@ -55,8 +55,8 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (RollbackResult, e
 		}
 		services = []config.Service{svc}
 	}
-	var target activities.ReleaseRecord
-	err := run(ctx, activities.RollbackTargetName, activities.RollbackTargetRequest{Product: p.Product, Env: in.Env, Service: services[0].Name, To: in.To}, &target)
+	var target contract.ReleaseRecord
+	err := runIn(ctx, in.Env, contract.RollbackTargetName, contract.RollbackTargetRequest{Product: p.Product, Env: in.Env, Service: services[0].Name, To: in.To}, &target)
 	if err != nil {
 		return RollbackResult{}, err
 	}
@@ -90,11 +90,11 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (RollbackResult, e
 	return res, nil
 }
 
-func artifactOf(arts []activities.Artifact, service string) (activities.Artifact, bool) {
+func artifactOf(arts []contract.Artifact, service string) (contract.Artifact, bool) {
 	for _, a := range arts {
 		if a.Service == service {
 			return a, true
 		}
 	}
-	return activities.Artifact{}, false
+	return contract.Artifact{}, false
 }

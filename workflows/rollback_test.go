@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 func TestRollback(t *testing.T) {
@@ -45,8 +45,8 @@ func TestRollback(t *testing.T) {
 				t.Errorf("result %+v, want from v1.101.0 to %s", res, tc.version)
 			}
 			var deployed []string
-			for _, c := range h.called(activities.DeployName) {
-				r := c.req.(activities.DeployRequest)
+			for _, c := range h.called(contract.DeployName) {
+				r := c.req.(contract.DeployRequest)
 				deployed = append(deployed, r.Service.Name)
 				if r.Version != tc.version || r.Weight != 100 || !strings.Contains(r.Artifact.Image, tc.version) {
 					t.Errorf("deploy %+v: want %s at full weight from its recorded image", r, tc.version)
@@ -55,10 +55,10 @@ func TestRollback(t *testing.T) {
 			if got := strings.Join(deployed, ","); got != tc.want {
 				t.Errorf("deployed %s, want %s", got, tc.want)
 			}
-			if v, d := len(h.called(activities.VerifyName)), len(deployed); v != d {
+			if v, d := len(h.called(contract.VerifyName)), len(deployed); v != d {
 				t.Errorf("%d verifications for %d deploys: every redeploy is verified first", v, d)
 			}
-			for _, name := range []string{activities.BuildName, activities.SignName, activities.MigrateName} {
+			for _, name := range []string{contract.BuildName, contract.SignName, contract.MigrateName} {
 				if n := len(h.called(name)); n != 0 {
 					t.Errorf("%s ran %d times in a rollback; a rollback never rebuilds or migrates", name, n)
 				}

@@ -10,8 +10,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/window"
 )
 
@@ -108,7 +108,7 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 	r.gateOn = env
 	defer func() { r.gateOn = "" }()
 	r.wait(ctx, stage, Waiting, "waiting for "+g.roleNames())
-	var msg activities.NotifyResult
+	var msg contract.NotifyResult
 	if workflow.GetVersion(ctx, "slack-gates", workflow.DefaultVersion, 1) == 1 {
 		value, _ := json.Marshal(GateButton{Product: r.st.Product, Version: r.st.Version, Env: env, Verdict: Green})
 		label := "Sign off"
@@ -116,7 +116,7 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 			label = "Approve"
 		}
 		msg, _ = r.post(ctx, stage, fmt.Sprintf("%s %s waits for %s on %s (release manager: %s)", r.st.Product, r.st.Version, g.roleNames(), env, r.in.Manager),
-			[]activities.NotifyButton{{Action: Signoff, Label: label, Value: string(value), Style: "primary"}})
+			[]contract.NotifyButton{{Action: contract.Signoff, Label: label, Value: string(value), Style: "primary"}})
 	}
 	err := workflow.Await(ctx, func() bool {
 		return r.held != nil || g.complete(r.st.Signoffs) || r.st.Abort != nil
@@ -211,8 +211,8 @@ func (r *release) window(ctx workflow.Context) error {
 // waitFreeze waits while the product's production is frozen, until the
 // freeze is lifted or an exception is approved, and says whether it waited.
 func (r *release) waitFreeze(ctx workflow.Context) (bool, error) {
-	var fz activities.Freeze
-	err := run(ctx, activities.FreezeCheckName, activities.FreezeCheckRequest{
+	var fz contract.Freeze
+	err := run(ctx, contract.FreezeCheckName, contract.FreezeCheckRequest{
 		Product: r.in.Pipeline.Product, Watcher: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	}, &fz)
 	if err != nil {

@@ -3,7 +3,7 @@ package workflows
 import (
 	"time"
 
-	"github.com/signalman/signalman/activities"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // Release stages, in the order a release passes them.
@@ -76,11 +76,11 @@ type Status struct {
 	// in from the workflows' pending activities (control.Releases.Status).
 	Retrying []Retry `json:"retrying,omitempty"`
 	// Freeze is the production freeze the release waited for, if any.
-	Freeze    *activities.Freeze    `json:"freeze,omitempty"`
-	Decision  *DecisionRecord       `json:"decision,omitempty"`
-	Abort     *AbortRecord          `json:"abort,omitempty"`
-	Artifacts []activities.Artifact `json:"artifacts,omitempty"`
-	Deploys   []DeployResult        `json:"deploys,omitempty"`
+	Freeze    *contract.Freeze    `json:"freeze,omitempty"`
+	Decision  *DecisionRecord     `json:"decision,omitempty"`
+	Abort     *AbortRecord        `json:"abort,omitempty"`
+	Artifacts []contract.Artifact `json:"artifacts,omitempty"`
+	Deploys   []DeployResult      `json:"deploys,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
 	// NotesURL is the GitHub release the notes were published as.
@@ -91,7 +91,8 @@ type Status struct {
 	Error       string      `json:"error,omitempty"`
 }
 
-// Retry is an activity that failed and will be tried again.
+// Retry is an activity that failed and will be tried again, or that waits
+// for a worker of its role.
 type Retry struct {
 	// Activity is the activity's name, such as "Tag".
 	Activity string `json:"activity"`
@@ -104,6 +105,10 @@ type Retry struct {
 	LastFailure string `json:"lastFailure"`
 	// NextAttempt is when the next attempt starts; zero while one runs.
 	NextAttempt time.Time `json:"nextAttempt,omitempty"`
+	// NoWorker says that no worker of the activity's role polls its task
+	// queue, so it waits (it does not fail) until one does: "no deploy:prod
+	// worker has polled signalman-deploy-prod for 2m0s".
+	NoWorker string `json:"noWorker,omitempty"`
 }
 
 // StageStatus is one stage of a release.

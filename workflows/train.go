@@ -10,21 +10,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/version"
-)
-
-// Train messages.
-const (
-	// Dot asks a train for a dot release of commits already on main.
-	Dot = "dot"
-	// CloseTrain ends a train once its dot requests are done.
-	CloseTrain = "close"
-	// Supersede tells a train's running release that a dot release is
-	// waiting: if the release is held (a yellow or red QA verdict), it
-	// ends, and the dot release replaces it.
-	Supersede = "supersede"
 )
 
 // SupersedeRequest says which dot request supersedes a held release.
@@ -71,11 +59,11 @@ type TrainInput struct {
 	Cut bool `json:"cut,omitempty"`
 	// Open are the pull requests still open for the train when it was
 	// announced, and at the cutoff.
-	Open      []activities.PullRequest `json:"open,omitempty"`
-	OpenAtCut []activities.PullRequest `json:"openAtCut,omitempty"`
-	Patch     int                      `json:"patch,omitempty"`
-	Pending   []DotRequest             `json:"pending,omitempty"`
-	Releases  []TrainRelease           `json:"releases,omitempty"`
+	Open      []contract.PullRequest `json:"open,omitempty"`
+	OpenAtCut []contract.PullRequest `json:"openAtCut,omitempty"`
+	Patch     int                    `json:"patch,omitempty"`
+	Pending   []DotRequest           `json:"pending,omitempty"`
+	Releases  []TrainRelease         `json:"releases,omitempty"`
 }
 
 // TrainRelease is one release of a train.
@@ -96,11 +84,11 @@ type TrainStatus struct {
 	Cut     bool      `json:"cut"`
 	// Open are the pull requests still open for the train when it was
 	// announced; OpenAtCut those that missed the cutoff.
-	Open      []activities.PullRequest `json:"open,omitempty"`
-	OpenAtCut []activities.PullRequest `json:"openAtCut,omitempty"`
-	Releases  []TrainRelease           `json:"releases"`
-	Pending   []DotRequest             `json:"pending,omitempty"`
-	Closed    bool                     `json:"closed"`
+	Open      []contract.PullRequest `json:"open,omitempty"`
+	OpenAtCut []contract.PullRequest `json:"openAtCut,omitempty"`
+	Releases  []TrainRelease         `json:"releases"`
+	Pending   []DotRequest           `json:"pending,omitempty"`
+	Closed    bool                   `json:"closed"`
 }
 
 var commitPattern = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
@@ -136,7 +124,7 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 				return t.status(), err
 			}
 		}
-		err := run(ctx, activities.CutTrainName, activities.CutRequest{
+		err := run(ctx, contract.CutTrainName, contract.CutRequest{
 			Product: in.Pipeline.Product, RepoURL: in.Pipeline.Repository.URL, MainBranch: in.Pipeline.Repository.MainBranch, Train: in.Train,
 		}, nil)
 		if err != nil {
@@ -173,8 +161,8 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 func (t *train) dot(ctx workflow.Context, req DotRequest) {
 	p := t.in.Pipeline
 	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
-	var picked activities.PickResult
-	err := run(ctx, activities.CherryPickName, activities.PickRequest{
+	var picked contract.PickResult
+	err := run(ctx, contract.CherryPickName, contract.PickRequest{
 		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: req.Commits,
 	}, &picked)
 	if err != nil {
@@ -216,7 +204,7 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
 		}
 		told = true
 		req := t.in.Pending[0]
-		err = child.SignalChildWorkflow(ctx, Supersede, SupersedeRequest{By: req.By, Reason: fmt.Sprintf("%d commit(s) asked for by %s", len(req.Commits), req.By)}).Get(ctx, nil)
+		err = child.SignalChildWorkflow(ctx, contract.Supersede, SupersedeRequest{By: req.By, Reason: fmt.Sprintf("%d commit(s) asked for by %s", len(req.Commits), req.By)}).Get(ctx, nil)
 		if err != nil {
 			t.log.Warn("running release not told of the dot request", "version", v, "error", err)
 		}
@@ -234,7 +222,7 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
 func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 	var trains []int
 	p := t.in.Pipeline
-	if err := run(ctx, activities.TrainsName, activities.TrainsRequest{Product: p.Product, RepoURL: p.Repository.URL}, &trains); err != nil {
+	if err := run(ctx, contract.TrainsName, contract.TrainsRequest{Product: p.Product, RepoURL: p.Repository.URL}, &trains); err != nil {
 		t.log.Error("list newer trains", "error", err)
 		return
 	}
@@ -243,7 +231,7 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 			continue
 		}
 		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train}
-		if err := workflow.SignalExternalWorkflow(ctx, TrainID(p.Product, n), "", Dot, fwd).Get(ctx, nil); err != nil {
+		if err := workflow.SignalExternalWorkflow(ctx, TrainID(p.Product, n), "", contract.Dot, fwd).Get(ctx, nil); err != nil {
 			t.log.Error("hotfix not sent to newer train", "train", n, "error", err)
 		}
 		return
@@ -252,7 +240,7 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 
 // listen registers the status query and the dot and close messages.
 func (t *train) listen(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (TrainStatus, error) { return t.status(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (TrainStatus, error) { return t.status(), nil }); err != nil {
 		return err
 	}
 	check := func(req DotRequest) error {
@@ -272,7 +260,7 @@ func (t *train) listen(ctx workflow.Context) error {
 		}
 		return nil
 	}
-	err := workflow.SetUpdateHandlerWithOptions(ctx, Dot,
+	err := workflow.SetUpdateHandlerWithOptions(ctx, contract.Dot,
 		func(ctx workflow.Context, req DotRequest) (TrainStatus, error) {
 			t.in.Pending = append(t.in.Pending, req)
 			return t.status(), nil
@@ -281,7 +269,7 @@ func (t *train) listen(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, CloseTrain,
+	err = workflow.SetUpdateHandlerWithOptions(ctx, contract.CloseTrain,
 		func(ctx workflow.Context, req CloseRequest) (TrainStatus, error) {
 			t.closed = true
 			return t.status(), nil
@@ -289,7 +277,7 @@ func (t *train) listen(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	dots := workflow.GetSignalChannel(ctx, Dot)
+	dots := workflow.GetSignalChannel(ctx, contract.Dot)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var req DotRequest
@@ -307,7 +295,7 @@ func (t *train) listen(ctx workflow.Context) error {
 // drain moves dot signals not yet received into the pending list, so
 // continue-as-new carries them.
 func (t *train) drain(ctx workflow.Context) {
-	dots := workflow.GetSignalChannel(ctx, Dot)
+	dots := workflow.GetSignalChannel(ctx, contract.Dot)
 	for {
 		var req DotRequest
 		if !dots.ReceiveAsync(&req) {
@@ -330,14 +318,14 @@ func (t *train) status() TrainStatus {
 // cutoff; the cut then takes whatever has landed on main by then.
 func (t *train) beforeTagging(ctx workflow.Context) error {
 	p := t.in.Pipeline
-	gh := activities.GitHubRepoOf(p.Repository)
+	gh := contract.GitHubRepoOf(p.Repository)
 	tag := version.ForTrain(p.Versioning.Major, t.in.Train).String()
-	openPulls := func() ([]activities.PullRequest, error) {
+	openPulls := func() ([]contract.PullRequest, error) {
 		if gh.Repo == "" {
 			return nil, nil
 		}
-		var prs []activities.PullRequest
-		err := run(ctx, activities.OpenPullsName, activities.OpenPullsRequest{GitHub: gh, Train: t.in.Train, MainBranch: p.Repository.MainBranch}, &prs)
+		var prs []contract.PullRequest
+		err := run(ctx, contract.OpenPullsName, contract.OpenPullsRequest{GitHub: gh, Train: t.in.Train, MainBranch: p.Repository.MainBranch}, &prs)
 		return prs, err
 	}
 	var err error
@@ -381,7 +369,7 @@ func (t *train) announce(ctx workflow.Context, text string) {
 	if s == nil {
 		return
 	}
-	err := run(ctx, activities.NotifyName, activities.NotifyRequest{
+	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
 		Product: t.in.Pipeline.Product, Version: version.ForTrain(t.in.Pipeline.Versioning.Major, t.in.Train).String(),
 		Channel: s.Channel, TokenEnv: s.TokenEnv, Text: text, Stage: "train",
 	}, nil)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 )
 
 // noGates lets releases run straight through.
@@ -24,18 +24,18 @@ func TestTrain(t *testing.T) {
 	t.Run("cuts_releases_dot_releases_and_sends_the_hotfix_to_the_next_train", func(t *testing.T) {
 		h := newHarness(t, thursday2pm)
 		var sent []string
-		h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", Dot, mock.Anything).Return(
+		h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.Dot, mock.Anything).Return(
 			func(namespace, id, runID, name string, arg any) error {
 				sent = append(sent, id+" "+strings.Join(arg.(DotRequest).Commits, ","))
 				return nil
 			})
 		h.at(time.Hour, func() {
-			h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "checkout rounding"})
+			h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "checkout rounding"})
 		})
 		h.at(2*time.Hour, func() {
-			h.expect(Dot, DotRequest{Commits: []string{"not-a-sha"}, By: "devon"}, `"not-a-sha" is not a commit hash`)
-			h.expect(Dot, DotRequest{By: "devon"}, "needs at least one commit")
-			h.mustUpdate(CloseTrain, CloseRequest{By: "rita"})
+			h.expect(contract.Dot, DotRequest{Commits: []string{"not-a-sha"}, By: "devon"}, `"not-a-sha" is not a commit hash`)
+			h.expect(contract.Dot, DotRequest{By: "devon"}, "needs at least one commit")
+			h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"})
 		})
 		h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: input(t, noGates).Pipeline, Train: 100, TriggeredBy: "rita"})
 		if !h.env.IsWorkflowCompleted() {
@@ -53,8 +53,8 @@ func TestTrain(t *testing.T) {
 		if strings.Join(got, ", ") != "v1.100.0 succeeded, v1.100.1 succeeded" {
 			t.Errorf("releases = %v", got)
 		}
-		tags := h.called(activities.TagName)
-		if len(tags) != 2 || tags[0].req.(activities.TagRequest).Ref != "train-100" || tags[1].req.(activities.TagRequest).Ref != "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" {
+		tags := h.called(contract.TagName)
+		if len(tags) != 2 || tags[0].req.(contract.TagRequest).Ref != "train-100" || tags[1].req.(contract.TagRequest).Ref != "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" {
 			t.Errorf("tags = %+v; want v1.100.0 on the branch and v1.100.1 on the picked head", tags)
 		}
 		if len(sent) != 1 || sent[0] != "train/shop/101 1234567abc" {
@@ -63,16 +63,16 @@ func TestTrain(t *testing.T) {
 	})
 	t.Run("conflict_stops_the_request_and_releases_nothing", func(t *testing.T) {
 		h := newHarness(t, thursday2pm)
-		h.fail[activities.CherryPickName] = "dot release of train 100 stopped: 1234567 conflicts on train-100 in cart.go"
-		h.at(time.Hour, func() { h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567"}, By: "devon"}) })
-		h.at(2*time.Hour, func() { h.mustUpdate(CloseTrain, CloseRequest{By: "rita"}) })
+		h.fail[contract.CherryPickName] = "dot release of train 100 stopped: 1234567 conflicts on train-100 in cart.go"
+		h.at(time.Hour, func() { h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"1234567"}, By: "devon"}) })
+		h.at(2*time.Hour, func() { h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"}) })
 		h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: input(t, noGates).Pipeline, Train: 100, TriggeredBy: "rita"})
 		var st TrainStatus
 		h.env.GetWorkflowResult(&st)
 		if len(st.Releases) != 2 || st.Releases[1].State != Failed || !strings.Contains(st.Releases[1].Error, "cart.go") {
 			t.Errorf("releases = %+v; want the dot request failed with the conflict", st.Releases)
 		}
-		if n := len(h.called(activities.TagName)); n != 1 {
+		if n := len(h.called(contract.TagName)); n != 1 {
 			t.Errorf("%d tags; a conflicting dot request must release nothing", n)
 		}
 	})
@@ -82,24 +82,24 @@ func TestTrain(t *testing.T) {
 // release, ends when the dot request arrives, and the dot release follows.
 func TestTrain_dot_request_supersedes_a_held_release(t *testing.T) {
 	h := newHarness(t, monday9am)
-	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", Dot, mock.Anything).Return(nil)
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.Dot, mock.Anything).Return(nil)
 	h.at(time.Hour, func() {
-		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Red, Reason: "checkout rounding"})
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), contract.Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Red, Reason: "checkout rounding"})
 	})
 	h.at(2*time.Hour, func() {
-		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), Decide, DecisionRequest{Person: "rita", Decision: DecideWait})
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.0"), contract.Decide, DecisionRequest{Person: "rita", Decision: DecideWait})
 	})
 	h.at(3*time.Hour, func() {
-		h.mustUpdate(Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "rounding fix"})
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Reason: "rounding fix"})
 	})
 	// The dot release goes through its gates too.
 	h.at(4*time.Hour, func() {
-		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green})
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), contract.Signoff, SignoffRequest{Env: config.Stage, Person: "quinn", Verdict: Green})
 	})
 	h.at(5*time.Hour, func() {
-		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green})
+		h.env.SignalWorkflowByID(ReleaseID("shop", "v1.100.1"), contract.Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green})
 	})
-	h.at(6*time.Hour, func() { h.mustUpdate(CloseTrain, CloseRequest{By: "rita"}) })
+	h.at(6*time.Hour, func() { h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"}) })
 	p := input(t, nil).Pipeline
 	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 100, TriggeredBy: "rita"})
 	if !h.env.IsWorkflowCompleted() {

@@ -218,13 +218,22 @@ func NewStack(t testing.TB) *Stack {
 	return s
 }
 
-// StartWorker runs the worker binary as its own process and waits until it polls.
+// StartWorker runs the worker binary as its own process, serving every
+// role, and waits until it polls.
 func StartWorker(t testing.TB, s *Stack) *Proc {
 	t.Helper()
-	cmd := exec.Command(Bin.Worker, "--address", s.Srv.Addr, "--data", s.Data, "--metrics", "",
-		"--registry", s.Registry.Host(), "--signing-key", filepath.Join(s.Keys, "cosign.key"), "--verify-key", filepath.Join(s.Keys, "cosign.pub"))
-	cmd.Args = append(cmd.Args, s.WorkerArgs...)
-	cmd.Env = append(append(append(os.Environ(), GoEnv...), "COSIGN_PASSWORD="+KeyPassword), s.WorkerEnv...)
+	args := append([]string{"--address", s.Srv.Addr, "--data", s.Data, "--metrics", "",
+		"--registry", s.Registry.Host(), "--signing-key", filepath.Join(s.Keys, "cosign.key"), "--verify-key", filepath.Join(s.Keys, "cosign.pub")},
+		s.WorkerArgs...)
+	return StartProcess(t, args, append([]string{"COSIGN_PASSWORD=" + KeyPassword}, s.WorkerEnv...))
+}
+
+// StartProcess runs the worker binary with args and env (added to this
+// process's environment, GoEnv included) and waits until it polls.
+func StartProcess(t testing.TB, args, env []string) *Proc {
+	t.Helper()
+	cmd := exec.Command(Bin.Worker, args...)
+	cmd.Env = append(append(os.Environ(), GoEnv...), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logs := &syncBuffer{}
 	cmd.Stdout = logs
@@ -271,6 +280,9 @@ func StartWorker(t testing.TB, s *Stack) *Proc {
 	return p
 }
 
+// PID is the worker's process ID.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
 // Kill sends SIGKILL to the worker's process group: no graceful shutdown.
 func (p *Proc) Kill() {
 	if p.cmd.ProcessState == nil {
@@ -299,6 +311,38 @@ func CLI(t testing.TB, addr string, args ...string) Result {
 		r.Code = exit.ExitCode()
 	case err != nil:
 		t.Fatalf("run signalman %s: %v", strings.Join(args, " "), err)
+	}
+	return r
+}
+
+// RunWorker runs the worker binary with args and env (added to this
+// process's environment) until it exits, for a worker that must refuse to
+// start; one still running after a minute is killed and fails the test.
+func RunWorker(t testing.TB, args, env []string) Result {
+	t.Helper()
+	cmd := exec.Command(Bin.Worker, args...)
+	cmd.Env = append(append(os.Environ(), GoEnv...), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("worker %v still running after a minute:\n%s", args, stderr.String())
+	}
+	r := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		r.Code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -139,7 +140,7 @@ func TestTrains(t *testing.T) {
 		// Both at once: the second waits while the first runs, then the
 		// train continues as new after the first and must carry it.
 		for _, sha := range []string{a, b} {
-			if _, err := rs.TrainMessage(ctx, "shop", 102, workflows.Dot, workflows.DotRequest{Commits: []string{sha}, By: "devon"}); err != nil {
+			if _, err := rs.TrainMessage(ctx, "shop", 102, contract.Dot, workflows.DotRequest{Commits: []string{sha}, By: "devon"}); err != nil {
 				t.Fatal(err)
 			}
 		}

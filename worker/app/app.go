@@ -18,7 +18,9 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/connect"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/devserver"
 	"github.com/signalman/signalman/internal/registry"
 	"github.com/signalman/signalman/workflows"
@@ -53,7 +55,17 @@ type Config struct {
 	// Ready, if set, is called once the worker polls, with the client it
 	// uses and the registry it pushes to.
 	Ready func(c client.Client, registry string)
+	// Roles are the roles the worker serves, as --roles takes them
+	// (default "all": every role, and deploy:ENV for every environment).
+	Roles string
 }
+
+// UsageError is a worker configuration that cannot work: a role that does
+// not exist, or one whose secret or access is missing.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // DefaultDataDir is where the local default keeps its state: the
 // SIGNALMAN_DATA environment variable, else .signalman in the user's home.
@@ -75,6 +87,18 @@ const passwordEnv = "COSIGN_PASSWORD"
 // worker stops polling and lets running activities finish or heartbeat out.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Logger
+	if cfg.Roles == "" {
+		cfg.Roles = "all"
+	}
+	serves, err := contract.ParseRoles(cfg.Roles, []string{config.Stage, config.Prod})
+	if err != nil {
+		return &UsageError{err}
+	}
+	if !cfg.Dev {
+		if err := needs(serves, cfg); err != nil {
+			return &UsageError{err}
+		}
+	}
 	if cfg.Dev {
 		srv, err := devserver.Start(ctx, devserver.Options{
 			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
@@ -131,21 +155,25 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, workflows.TaskQueue, worker.Options{
-		WorkerStopTimeout: 30 * time.Second,
-		Interceptors:      []interceptor.WorkerInterceptor{&keepAlive{}},
-	})
 	deps := Deps{SlackAPI: cfg.SlackAPI, DataDir: cfg.DataDir, Logger: log, Registry: cfg.Registry, Keys: cfg.Keys, PasswordEnv: passwordEnv, RouterCommand: cfg.RouterCommand, Client: c}
-	if err := Register(w, deps); err != nil {
-		return err
+	var queues []string
+	for _, s := range serves {
+		w := worker.New(c, s.Queue(), worker.Options{
+			WorkerStopTimeout: 30 * time.Second,
+			Interceptors:      []interceptor.WorkerInterceptor{&keepAlive{}},
+		})
+		if err := Register(w, s, deps); err != nil {
+			return err
+		}
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start the %s worker on task queue %s: %w", s, s.Queue(), err)
+		}
+		defer w.Stop()
+		queues = append(queues, s.Queue())
 	}
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", workflows.TaskQueue, err)
-	}
-	defer w.Stop()
 	stopDORA := startDORA(ctx, c, metrics.registry, cfg.DORA, log)
 	defer stopDORA()
-	log.Info("worker polling", "address", cfg.Conn.Address, "namespace", cfg.Conn.Namespace, "taskQueue", workflows.TaskQueue)
+	log.Info("worker polling", "address", cfg.Conn.Address, "namespace", cfg.Conn.Namespace, "roles", cfg.Roles, "taskQueues", queues)
 	if cfg.Ready != nil {
 		cfg.Ready(c, cfg.Registry)
 	}
@@ -172,5 +200,39 @@ func Run(ctx context.Context, cfg Config) error {
 
 	<-ctx.Done()
 	log.Info("shutting down")
+	return nil
+}
+
+// needs checks that the worker has the secrets and access of every role it
+// serves, and says which flag or variable is missing.
+func needs(serves []contract.Serve, cfg Config) error {
+	def := DefaultKeys(cfg.DataDir)
+	for _, s := range serves {
+		switch s.Role {
+		case contract.Sign:
+			key := cfg.Keys.Private
+			if key == "" {
+				key = def.Private
+			}
+			if _, err := os.Stat(key); err != nil {
+				return fmt.Errorf("--roles %s needs the signing key: pass --signing-key FILE (%s: %v)", s, key, err)
+			}
+			if os.Getenv(passwordEnv) == "" {
+				return fmt.Errorf("--roles %s needs the signing key's password in %s", s, passwordEnv)
+			}
+		case contract.Deploy:
+			key := cfg.Keys.Public
+			if key == "" {
+				key = def.Public
+			}
+			if _, err := os.Stat(key); err != nil {
+				return fmt.Errorf("--roles %s needs the public key %s trusts: pass --verify-key FILE (%s: %v)", s, s.Env, key, err)
+			}
+		case contract.Build:
+			if cfg.Registry == "" {
+				return fmt.Errorf("--roles %s needs the registry images are pushed to: pass --registry HOST[:PORT][/PATH] or set SIGNALMAN_REGISTRY", s)
+			}
+		}
+	}
 	return nil
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"go.temporal.io/sdk/activity"
@@ -15,6 +17,7 @@ import (
 	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/artifact/buildnum"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy"
 	"github.com/signalman/signalman/workflows"
 )
@@ -41,72 +44,124 @@ type Keys struct {
 	Private, Public string
 }
 
-// Register adds every workflow and every implemented activity to w, each
-// activity under its stable name.
-func Register(w worker.Registry, d Deps) error {
-	workflows.Register(w)
+// Register adds to w what role s runs: the workflows for Orchestrate, and
+// each activity the contract gives the role, under its contract name. Only
+// the role's own capabilities are built, so a worker holds the secrets of
+// its roles and no others.
+func Register(w worker.Registry, s contract.Serve, d Deps) error {
+	if s.Role == contract.Orchestrate {
+		workflows.Register(w)
+	}
+	impls := implementations(s, d)
+	for _, a := range contract.For(s.Role) {
+		fn, ok := impls[a.Name]
+		if !ok {
+			return fmt.Errorf("role %s: activity %s of the contract has no implementation", s, a.Name)
+		}
+		if err := matches(a, fn); err != nil {
+			return fmt.Errorf("role %s: %w", s, err)
+		}
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: a.Name})
+	}
+	return nil
+}
 
+// implementations builds the capabilities role s needs and returns its
+// activities by contract name.
+func implementations(s contract.Serve, d Deps) map[string]any {
 	remoteOpts := func(ctx context.Context) []remote.Option { return artifact.RemoteOptions(ctx) }
-	gh := &activities.GitHub{Getenv: os.Getenv}
-	git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos"), GitHub: gh}
-	tests := &activities.Tests{Dir: filepath.Join(d.DataDir, "checkouts")}
-	notifier := &activities.Notifier{APIURL: d.SlackAPI}
-	builder := &activities.Builder{
-		Registry: d.Registry,
-		Dir:      filepath.Join(d.DataDir, "builds"),
-		Counter:  buildnum.Counter{Dir: filepath.Join(d.DataDir, "build-numbers")},
-		Docker:   artifact.DockerClient,
-		Remote:   remoteOpts,
+	switch s.Role {
+	case contract.Orchestrate:
+		freezes := &activities.Freezes{Client: d.Client}
+		return map[string]any{contract.FreezeCheckName: freezes.FreezeCheck}
+	case contract.Source:
+		gh := &activities.GitHub{Getenv: os.Getenv}
+		git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos"), GitHub: gh}
+		tests := &activities.Tests{Dir: filepath.Join(d.DataDir, "checkouts")}
+		return map[string]any{
+			contract.TagName:            git.Tag,
+			contract.ReleaseNotesName:   git.ReleaseNotes,
+			contract.CutTrainName:       git.CutTrain,
+			contract.CherryPickName:     git.CherryPick,
+			contract.TrainsName:         git.Trains,
+			contract.CandidateCheckName: git.CandidateCheck,
+			contract.RunTestsName:       tests.RunTests,
+			contract.WaitForChecksName:  gh.WaitForChecks,
+			contract.OpenPullsName:      gh.OpenPulls,
+			contract.PublishReleaseName: gh.PublishRelease,
+		}
+	case contract.Build:
+		builder := &activities.Builder{
+			Registry: d.Registry,
+			Dir:      filepath.Join(d.DataDir, "builds"),
+			Counter:  buildnum.Counter{Dir: filepath.Join(d.DataDir, "build-numbers")},
+			Docker:   artifact.DockerClient,
+			Remote:   remoteOpts,
+		}
+		return map[string]any{contract.BuildNumberName: builder.BuildNumber, contract.BuildName: builder.Build}
+	case contract.Sign:
+		signer := &activities.Signer{
+			KeyFile:       d.Keys.Private,
+			PublicKeyFile: d.Keys.Public,
+			PasswordEnv:   d.PasswordEnv,
+			Dir:           filepath.Join(d.DataDir, "sign"),
+			Remote:        remoteOpts,
+		}
+		return map[string]any{contract.SignName: signer.Sign}
+	case contract.Deploy:
+		// Verifying needs only the public key the environment trusts.
+		verifier := &activities.Signer{PublicKeyFile: d.Keys.Public, Dir: filepath.Join(d.DataDir, "verify"), Remote: remoteOpts}
+		targets := map[string]deploy.Target{
+			config.TargetProcess: &deploy.Process{Dir: filepath.Join(d.DataDir, "deploy"), Remote: artifact.RemoteOptions(context.Background())},
+		}
+		if cli, err := artifact.DockerClient(); err == nil {
+			targets[config.TargetDocker] = &deploy.Docker{Client: cli}
+		}
+		routerCmd := d.RouterCommand
+		if routerCmd == nil {
+			routerCmd = RouterCommand()
+		}
+		deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, RouterCommand: routerCmd}
+		migrator := &activities.Migrator{Dir: filepath.Join(d.DataDir, "migrations")}
+		history := &activities.History{Client: d.Client, Current: deployer.Current}
+		return map[string]any{
+			contract.VerifyName:         verifier.Verify,
+			contract.MigrateName:        migrator.Migrate,
+			contract.DeployName:         deployer.Deploy,
+			contract.TrafficName:        deployer.SetTraffic,
+			contract.AnalyzeName:        deployer.AnalyzeCanary,
+			contract.SmokeName:          deployer.Smoke,
+			contract.RollbackName:       deployer.Rollback,
+			contract.RetireName:         deployer.Retire,
+			contract.PromoteName:        deployer.Promote,
+			contract.RollbackTargetName: history.RollbackTarget,
+		}
+	case contract.Notify:
+		notifier := &activities.Notifier{APIURL: d.SlackAPI}
+		return map[string]any{contract.NotifyName: notifier.Notify}
 	}
-	signer := &activities.Signer{
-		KeyFile:       d.Keys.Private,
-		PublicKeyFile: d.Keys.Public,
-		PasswordEnv:   d.PasswordEnv,
-		Dir:           filepath.Join(d.DataDir, "sign"),
-		Remote:        remoteOpts,
+	return nil
+}
+
+var (
+	contextType = reflect.TypeOf((*context.Context)(nil)).Elem()
+	errorType   = reflect.TypeOf((*error)(nil)).Elem()
+)
+
+// matches checks that fn takes a context and the contract's request and
+// returns its result (if any) and an error.
+func matches(a contract.Activity, fn any) error {
+	t := reflect.TypeOf(fn)
+	want := []reflect.Type{errorType}
+	if a.Result != nil {
+		want = []reflect.Type{reflect.TypeOf(a.Result), errorType}
 	}
-	targets := map[string]deploy.Target{
-		config.TargetProcess: &deploy.Process{Dir: filepath.Join(d.DataDir, "deploy"), Remote: artifact.RemoteOptions(context.Background())},
+	ok := t.Kind() == reflect.Func && t.NumIn() == 2 && t.In(0) == contextType && t.In(1) == reflect.TypeOf(a.Request) && t.NumOut() == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = t.Out(i) == want[i]
 	}
-	if cli, err := artifact.DockerClient(); err == nil {
-		targets[config.TargetDocker] = &deploy.Docker{Client: cli}
-	}
-	routerCmd := d.RouterCommand
-	if routerCmd == nil {
-		routerCmd = RouterCommand()
-	}
-	deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, RouterCommand: routerCmd}
-	migrator := &activities.Migrator{Dir: filepath.Join(d.DataDir, "migrations")}
-	history := &activities.History{Client: d.Client, Current: deployer.Current}
-	freezes := &activities.Freezes{Client: d.Client}
-	for name, fn := range map[string]any{
-		activities.TagName:            git.Tag,
-		activities.ReleaseNotesName:   git.ReleaseNotes,
-		activities.CutTrainName:       git.CutTrain,
-		activities.CherryPickName:     git.CherryPick,
-		activities.TrainsName:         git.Trains,
-		activities.RunTestsName:       tests.RunTests,
-		activities.NotifyName:         notifier.Notify,
-		activities.BuildNumberName:    builder.BuildNumber,
-		activities.BuildName:          builder.Build,
-		activities.SignName:           signer.Sign,
-		activities.VerifyName:         signer.Verify,
-		activities.MigrateName:        migrator.Migrate,
-		activities.DeployName:         deployer.Deploy,
-		activities.TrafficName:        deployer.SetTraffic,
-		activities.AnalyzeName:        deployer.AnalyzeCanary,
-		activities.SmokeName:          deployer.Smoke,
-		activities.RollbackName:       deployer.Rollback,
-		activities.RetireName:         deployer.Retire,
-		activities.PromoteName:        deployer.Promote,
-		activities.RollbackTargetName: history.RollbackTarget,
-		activities.FreezeCheckName:    freezes.FreezeCheck,
-		activities.CandidateCheckName: git.CandidateCheck,
-		activities.WaitForChecksName:  gh.WaitForChecks,
-		activities.OpenPullsName:      gh.OpenPulls,
-		activities.PublishReleaseName: gh.PublishRelease,
-	} {
-		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	if !ok {
+		return fmt.Errorf("activity %s is implemented as %s, but the contract says func(context.Context, %T) (%v)", a.Name, t, a.Request, want)
 	}
 	return nil
 }

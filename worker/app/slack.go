@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/notify"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -35,7 +36,7 @@ func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Ha
 			if err != nil {
 				return ""
 			}
-			v, err := c.QueryWorkflow(ctx, workflows.ReleaseID(g.Product, g.Version), "", workflows.QuerySlackUsers)
+			v, err := c.QueryWorkflow(ctx, workflows.ReleaseID(g.Product, g.Version), "", contract.QuerySlackUsers)
 			if err != nil {
 				log.Warn("Slack users of a release not read", "product", g.Product, "version", g.Version, "error", err)
 				return ""
@@ -51,7 +52,7 @@ func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Ha
 			if err != nil {
 				return "", err
 			}
-			if a.Name == workflows.CanaryDecision {
+			if a.Name == contract.CanaryDecision {
 				if g.Canary != workflows.CanaryContinue && g.Canary != workflows.CanaryRollback {
 					return "", fmt.Errorf("unreadable button: canary decision %q", g.Canary)
 				}
@@ -63,7 +64,7 @@ func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Ha
 				}
 				return fmt.Sprintf("%s %s: canary of %s on %s: %s, decided by %s", g.Product, g.Version, g.Service, g.Env, g.Canary, a.Person), nil
 			}
-			_, err = rs.Send(ctx, g.Product, g.Version, workflows.Signoff, workflows.SignoffRequest{
+			_, err = rs.Send(ctx, g.Product, g.Version, contract.Signoff, workflows.SignoffRequest{
 				Env: g.Env, Person: a.Person, Verdict: g.Verdict, Via: "slack",
 			})
 			if err != nil {

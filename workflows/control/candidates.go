@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -76,7 +77,7 @@ func (r Releases) ScheduleCandidate(ctx context.Context, s CandidateSchedule) (c
 		ID:                    workflows.CandidateID(product),
 		Workflow:              "CandidateWorkflow",
 		Args:                  []any{workflows.CandidateInput{Pipeline: s.Pipeline, TimeZone: s.TimeZone, Cutoff: s.Cutoff}},
-		TaskQueue:             workflows.TaskQueue,
+		TaskQueue:             contract.WorkflowQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.ProductKey.ValueSet(product)),
 		StaticSummary:         fmt.Sprintf("daily candidate of %s", product),
 	}
@@ -198,7 +199,7 @@ func (r Releases) Candidates(ctx context.Context, product string, limit int) ([]
 func (r Releases) RunCandidate(ctx context.Context, in workflows.CandidateInput) (workflows.CandidateResult, error) {
 	id := fmt.Sprintf("%s/manual-%s", workflows.CandidateID(in.Pipeline.Product), time.Now().UTC().Format("20060102T150405Z"))
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
+		ID: id, TaskQueue: contract.WorkflowQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.ProductKey.ValueSet(in.Pipeline.Product)),
 		StaticSummary:         fmt.Sprintf("candidate of %s, triggered by %s", in.Pipeline.Product, in.TriggeredBy),
 	}, workflows.CandidateWorkflow, in)

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/version"
 	"github.com/signalman/signalman/workflows"
 )
@@ -58,7 +59,7 @@ func (r Releases) Start(ctx context.Context, in workflows.ReleaseInput) (runID s
 	}
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.WorkflowQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -75,7 +76,7 @@ func (r Releases) Start(ctx context.Context, in workflows.ReleaseInput) (runID s
 	return run.GetRunID(), false, nil
 }
 
-// Send delivers a gate message (workflows.Signoff, OverrideWindow, Decide,
+// Send delivers a gate message (contract.Signoff, OverrideWindow, Decide,
 // Abort) as an update, so a refusal comes back at once as a *RefusedError.
 func (r Releases) Send(ctx context.Context, product, version, name string, req any) (workflows.Status, error) {
 	id := workflows.ReleaseID(product, version)
@@ -117,7 +118,7 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 	info := desc.GetWorkflowExecutionInfo()
 	var st workflows.Status
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		v, err := r.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+		v, err := r.Client.QueryWorkflow(ctx, id, "", contract.QueryStatus)
 		if err != nil {
 			return st, fmt.Errorf("query %s: %w (is a worker running?)", id, err)
 		}
@@ -125,8 +126,8 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 			return st, err
 		}
 		r.deployPhase(ctx, &st)
-		st.Retrying = retries(desc)
-		r.deployRetries(ctx, &st)
+		st.Retrying = r.stuck(ctx, desc)
+		r.deployStuck(ctx, &st)
 		return st, nil
 	}
 	err = r.Client.GetWorkflow(ctx, id, "").Get(ctx, &st)

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -20,7 +21,7 @@ func (r Releases) Deploy(ctx context.Context, product, version, env, service str
 // deploy reads the status of the service deploy with workflow ID id.
 func (r Releases) deploy(ctx context.Context, id string) (workflows.DeployResult, error) {
 	var d workflows.DeployResult
-	v, err := r.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+	v, err := r.Client.QueryWorkflow(ctx, id, "", contract.QueryStatus)
 	if err != nil {
 		return d, fmt.Errorf("query %s: %w", id, err)
 	}
@@ -45,7 +46,7 @@ func (r Releases) Deploying(ctx context.Context, product, version string) (workf
 func (r Releases) CanaryDecision(ctx context.Context, product, version, env, service string, req workflows.CanaryDecisionRequest) error {
 	id := workflows.DeployID(product, version, env, service)
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: workflows.CanaryDecision, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: id, UpdateName: contract.CanaryDecision, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = h.Get(ctx, nil)

@@ -10,18 +10,18 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
 // Freeze freezes a product's production deploys, starting its freeze
 // workflow if it has none yet; a refusal comes back as a *RefusedError.
 func (r Releases) Freeze(ctx context.Context, p config.Pipeline, req workflows.FreezeRequest) (workflows.FreezeStatus, error) {
-	id := activities.FreezeID(p.Product)
+	id := contract.FreezeID(p.Product)
 	_, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.WorkflowQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.ProductKey.ValueSet(p.Product)),
 		StaticSummary:            fmt.Sprintf("production freezes of %s", p.Product),
@@ -29,18 +29,18 @@ func (r Releases) Freeze(ctx context.Context, p config.Pipeline, req workflows.F
 	if err != nil {
 		return workflows.FreezeStatus{}, fmt.Errorf("start %s: %w", id, err)
 	}
-	return r.freezeMessage(ctx, p.Product, workflows.FreezeProduct, req)
+	return r.freezeMessage(ctx, p.Product, contract.FreezeProduct, req)
 }
 
 // Unfreeze lifts a product's freeze and wakes the releases waiting for it.
 func (r Releases) Unfreeze(ctx context.Context, product string, req workflows.FreezeRequest) (workflows.FreezeStatus, error) {
-	return r.freezeMessage(ctx, product, workflows.UnfreezeProduct, req)
+	return r.freezeMessage(ctx, product, contract.UnfreezeProduct, req)
 }
 
 func (r Releases) freezeMessage(ctx context.Context, product, name string, req workflows.FreezeRequest) (workflows.FreezeStatus, error) {
 	var st workflows.FreezeStatus
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: activities.FreezeID(product), UpdateName: name, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: contract.FreezeID(product), UpdateName: name, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = h.Get(ctx, &st)
@@ -59,7 +59,7 @@ func (r Releases) freezeMessage(ctx context.Context, product, name string, req w
 // FreezeStatus reads a product's freeze; a product never frozen is not.
 func (r Releases) FreezeStatus(ctx context.Context, product string) (workflows.FreezeStatus, error) {
 	st := workflows.FreezeStatus{Product: product}
-	v, err := r.Client.QueryWorkflow(ctx, activities.FreezeID(product), "", workflows.QueryFreeze)
+	v, err := r.Client.QueryWorkflow(ctx, contract.FreezeID(product), "", contract.QueryFreeze)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return st, nil

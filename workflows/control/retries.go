@@ -2,10 +2,14 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -13,32 +17,68 @@ import (
 // git's or a registry's one-line reason, not a whole log.
 const maxFailure = 300
 
-// retries lists the activities of a workflow that failed at least once
-// and are waiting for, or running, another attempt.
-func retries(desc *workflowservice.DescribeWorkflowExecutionResponse) []workflows.Retry {
+// unserved is how long an activity waits for a worker before its status
+// says that no worker of its role polls.
+const unserved = 15 * time.Second
+
+// stuck lists the activities of a workflow that failed at least once and
+// are waiting for, or running, another attempt, and those that wait for a
+// worker of their role that nobody runs.
+func (r Releases) stuck(ctx context.Context, desc *workflowservice.DescribeWorkflowExecutionResponse) []workflows.Retry {
 	var out []workflows.Retry
 	id := desc.GetWorkflowExecutionInfo().GetExecution().GetWorkflowId()
 	for _, a := range desc.GetPendingActivities() {
-		if a.GetAttempt() < 2 && a.GetLastFailure() == nil {
-			continue
-		}
-		r := workflows.Retry{
+		s := workflows.Retry{
 			Activity:    a.GetActivityType().GetName(),
 			Workflow:    id,
 			Attempt:     int(a.GetAttempt()),
 			LastFailure: oneLine(a.GetLastFailure().GetMessage(), maxFailure),
 		}
 		if t := a.GetNextAttemptScheduleTime(); t != nil {
-			r.NextAttempt = t.AsTime()
+			s.NextAttempt = t.AsTime()
 		}
-		out = append(out, r)
+		if a.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED && time.Since(a.GetScheduledTime().AsTime()) > unserved {
+			s.NoWorker = r.noWorker(ctx, a.GetActivityOptions().GetTaskQueue().GetName())
+		}
+		if s.Attempt > 1 || s.LastFailure != "" || s.NoWorker != "" {
+			out = append(out, s)
+		}
 	}
 	return out
 }
 
-// deployRetries adds the retries of the service deploy the release is
-// running. A deploy that ended between the two calls adds nothing.
-func (r Releases) deployRetries(ctx context.Context, st *workflows.Status) {
+// noWorker says that no worker polls queue, or since when none has; ""
+// when one has within the last minute or the server cannot tell.
+func (r Releases) noWorker(ctx context.Context, queue string) string {
+	if queue == "" {
+		return ""
+	}
+	role := queue
+	if s, ok := contract.ServeOf(queue); ok {
+		role = s.String()
+	}
+	resp, err := r.Client.DescribeTaskQueue(ctx, queue, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
+	if err != nil {
+		return ""
+	}
+	var last time.Time
+	for _, p := range resp.GetPollers() {
+		if t := p.GetLastAccessTime().AsTime(); t.After(last) {
+			last = t
+		}
+	}
+	switch since := time.Since(last); {
+	case len(resp.GetPollers()) == 0:
+		return fmt.Sprintf("no %s worker polls %s", role, queue)
+	case since > time.Minute:
+		return fmt.Sprintf("no %s worker has polled %s for %s", role, queue, since.Round(time.Second))
+	}
+	return ""
+}
+
+// deployStuck adds the stuck activities of the service deploy the release
+// is running. A deploy that ended between the two calls adds nothing.
+func (r Releases) deployStuck(ctx context.Context, st *workflows.Status) {
 	if st.Deploying == "" {
 		return
 	}
@@ -46,7 +86,7 @@ func (r Releases) deployRetries(ctx context.Context, st *workflows.Status) {
 	if err != nil {
 		return
 	}
-	st.Retrying = append(st.Retrying, retries(desc)...)
+	st.Retrying = append(st.Retrying, r.stuck(ctx, desc)...)
 }
 
 // oneLine joins a message's lines and keeps its last n bytes: git and the

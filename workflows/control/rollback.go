@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -17,7 +18,7 @@ func (r Releases) Rollback(ctx context.Context, in workflows.RollbackInput) (wor
 	id := workflows.RollbackID(in.Pipeline.Product, in.Env)
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.WorkflowQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/workflows"
 )
 
@@ -17,7 +18,7 @@ func (r Releases) StartTrain(ctx context.Context, in workflows.TrainInput) (runI
 	id := workflows.TrainID(in.Pipeline.Product, in.Train)
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.WorkflowQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -30,7 +31,7 @@ func (r Releases) StartTrain(ctx context.Context, in workflows.TrainInput) (runI
 	return run.GetRunID(), nil
 }
 
-// TrainMessage sends a train a message (workflows.Dot, workflows.CloseTrain)
+// TrainMessage sends a train a message (contract.Dot, contract.CloseTrain)
 // as an update; a refusal comes back as a *RefusedError.
 func (r Releases) TrainMessage(ctx context.Context, product string, train int, name string, req any) (workflows.TrainStatus, error) {
 	var st workflows.TrainStatus
@@ -50,7 +51,7 @@ func (r Releases) TrainMessage(ctx context.Context, product string, train int, n
 // TrainStatus reads a train's status.
 func (r Releases) TrainStatus(ctx context.Context, product string, train int) (workflows.TrainStatus, error) {
 	var st workflows.TrainStatus
-	v, err := r.Client.QueryWorkflow(ctx, workflows.TrainID(product, train), "", workflows.QueryStatus)
+	v, err := r.Client.QueryWorkflow(ctx, workflows.TrainID(product, train), "", contract.QueryStatus)
 	if err != nil {
 		return st, fmt.Errorf("status of %s train %d: %w", product, train, err)
 	}
