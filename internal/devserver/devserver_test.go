@@ -48,7 +48,9 @@ func startTest(t *testing.T, o Options) *Server {
 	if o.UIAddr == "" {
 		o.UIAddr = "127.0.0.1:0"
 	}
-	o.Logger = testLogger()
+	if o.Logger == nil {
+		o.Logger = testLogger()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	began := time.Now()

@@ -18,6 +18,18 @@ import (
 // default (executions, history) and the visibility store.
 const dbFile = "temporal.db"
 
+// sqliteStores configures a server to keep everything in the SQLite
+// database db, on one history shard.
+func sqliteStores(db *config.SQL) *stores {
+	const name = "sqlite"
+	return &stores{
+		defaultStore:    name,
+		visibilityStore: name,
+		shards:          1,
+		dataStores:      map[string]config.DataStore{name: {SQL: db}},
+	}
+}
+
 // storeConfig returns the SQLite settings for the database file at path.
 //
 // The SQLite plugin keeps one connection per distinct setting for the life of
@@ -85,7 +97,8 @@ func ensureSchema(path string) error {
 // ensureNamespace registers namespace directly in the database before the
 // server starts, so it is usable the moment the frontend answers (a namespace
 // registered through the API only shows up after the namespace cache
-// refreshes). It does nothing if the namespace exists.
+// refreshes). It does nothing if the namespace exists. The helpers come with
+// the server's SQLite schema but work through any SQL plugin, PostgreSQL's too.
 func ensureNamespace(cfg *config.SQL, cluster, namespace string, retention time.Duration, attrs map[string]enumspb.IndexedValueType) error {
 	ns, err := sqlite.NewNamespaceConfig(cluster, namespace, false, attrs)
 	if err != nil {
