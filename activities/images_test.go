@@ -378,3 +378,50 @@ func TestImages_real_cosign_accepts_signatures(t *testing.T) {
 		}
 	}
 }
+
+// TestImages_verify_keys_of_the_environment signs an image with the
+// release key and verifies it on a deployer that also trusts a second key:
+// an environment that lists the release key accepts it, one that lists
+// only the second key refuses it, and a list naming no key the deployer
+// trusts is refused whatever the image.
+func TestImages_verify_keys_of_the_environment(t *testing.T) {
+	im := newImages(t)
+	a, err := runActivity(t, im.builder.Build, im.buildReq(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runActivity(t, noResult(im.signer.Sign), im.signReq(a)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	_, second, _ := signature.GenerateKeys([]byte(testPassword))
+	os.WriteFile(filepath.Join(dir, "second.pub"), second, 0o644)
+	_, stranger, _ := signature.GenerateKeys([]byte(testPassword))
+	release, err := os.ReadFile(im.signer.PublicKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployer := &Signer{PublicKeyFile: im.signer.PublicKeyFile, TrustedKeyFiles: []string{filepath.Join(dir, "second.pub")}, Dir: t.TempDir(), Remote: im.signer.Remote}
+	for _, tc := range []struct {
+		name    string
+		keys    []string
+		wantErr string
+	}{
+		{"no_list_accepts_every_trusted_key", nil, ""},
+		{"list_with_the_release_key_accepts", []string{string(second), string(release)}, ""},
+		{"list_with_only_the_second_key_refuses", []string{string(second)}, "refuse to deploy"},
+		{"list_of_keys_the_deployer_does_not_trust_refuses", []string{string(stranger)}, "none of the 1 key(s) in the environment's verify_keys is one this worker trusts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := im.verifyReq(a)
+			req.Keys = tc.keys
+			_, err := runActivity(t, noResult(deployer.Verify), req)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("verify: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("verify: %v; want a refusal containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}

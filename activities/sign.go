@@ -27,6 +27,8 @@ type Signer struct {
 	// KeyFile and PublicKeyFile are the cosign key pair.
 	KeyFile       string
 	PublicKeyFile string
+	// TrustedKeyFiles are more public keys a deploy may be signed with.
+	TrustedKeyFiles []string
 	// PasswordEnv names the variable holding the key's password (COSIGN_PASSWORD).
 	PasswordEnv string
 	// Dir holds temporary files (binaries read for their SBOM).
@@ -102,22 +104,35 @@ func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
 }
 
 // Verify refuses an artifact unless its digest carries a valid signature by
-// the configured key and a signed provenance naming the release's commit.
+// a key this worker trusts and the environment accepts (req.Keys, when the
+// pipeline lists them), and a signed provenance naming the release's commit.
 func (s *Signer) Verify(ctx context.Context, req contract.VerifyRequest) error {
 	ref, err := digestRef(req.Artifact)
 	if err != nil {
 		return err
 	}
-	pem, err := os.ReadFile(s.PublicKeyFile)
-	if err != nil {
-		return badInput("verify %s: read the public key: %v", req.Artifact.Service, err)
-	}
-	verifier, err := signature.LoadVerifier(pem)
+	trusted, err := s.trusted()
 	if err != nil {
 		return badInput("verify %s: %v", req.Artifact.Service, err)
 	}
+	keys := accepted(trusted, req.Keys)
+	if len(keys) == 0 {
+		return permanent(contract.ErrRefused, fmt.Errorf("refuse to deploy %s of %s: none of the %d key(s) in the environment's verify_keys is one this worker trusts (--verify-key, --trust-key)",
+			req.Artifact.Ref(), req.Artifact.Service, len(req.Keys)))
+	}
 	opts := s.Remote(ctx)
-	if err := verifier.VerifySignature(ctx, ref, opts...); err != nil {
+	var verifier *signature.Verifier
+	for _, key := range keys {
+		v, lerr := signature.LoadVerifier(key)
+		if lerr != nil {
+			return badInput("verify %s: %v", req.Artifact.Service, lerr)
+		}
+		if err = v.VerifySignature(ctx, ref, opts...); err == nil {
+			verifier = v
+			break
+		}
+	}
+	if verifier == nil {
 		return refusal(req.Artifact, err)
 	}
 	pred, err := verifier.Attestation(ctx, ref, artifact.PredicateSLSAProvenance, opts...)

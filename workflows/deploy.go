@@ -30,6 +30,9 @@ type DeployInput struct {
 	Deciders []string `json:"deciders,omitempty"`
 	// Slack is where to ask them, when the release posts to Slack.
 	Slack *DeploySlack `json:"slack,omitempty"`
+	// VerifyKeys are the public keys the environment accepts (its
+	// verify_keys); empty accepts those its deployers trust.
+	VerifyKeys []string `json:"verifyKeys,omitempty"`
 }
 
 // DeploySlack is the release's Slack thread, for a deploy's questions.
@@ -91,7 +94,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 		return d.res, err
 	}
 	d.phase(ctx, "verify")
-	err := runIn(ctx, in.Env, contract.VerifyName, contract.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact}, nil)
+	err := runIn(ctx, in.Env, contract.VerifyName, contract.VerifyRequest{Product: in.Product, Version: in.Version, Commit: in.Commit, Artifact: in.Artifact, Keys: in.VerifyKeys}, nil)
 	if err != nil {
 		return d.res, fmt.Errorf("verify %s before deploying it: %s", in.Artifact.Ref(), cause(err))
 	}

@@ -320,6 +320,7 @@ func (r *release) deploy(ctx workflow.Context, env string) error {
 			Migrations: p.MigrationsBefore(svc.Name),
 			Deciders:   r.deciders(env),
 			Slack:      r.deploySlack(),
+			VerifyKeys: e.VerifyKeys,
 		}).Get(ctx, &res)
 		r.st.Deploying = ""
 		if err != nil {

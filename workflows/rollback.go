@@ -73,14 +73,15 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (RollbackResult, e
 		})
 		var d DeployResult
 		err := workflow.ExecuteChildWorkflow(cctx, ServiceDeployWorkflow, DeployInput{
-			Product:  p.Product,
-			Version:  target.Version,
-			Commit:   target.Commit,
-			RepoURL:  p.Repository.URL,
-			Env:      in.Env,
-			Target:   p.Environments[in.Env].Target,
-			Service:  svc,
-			Artifact: art,
+			Product:    p.Product,
+			Version:    target.Version,
+			Commit:     target.Commit,
+			RepoURL:    p.Repository.URL,
+			Env:        in.Env,
+			Target:     p.Environments[in.Env].Target,
+			Service:    svc,
+			Artifact:   art,
+			VerifyKeys: p.Environments[in.Env].VerifyKeys,
 		}).Get(ctx, &d)
 		if err != nil {
 			return res, fmt.Errorf("roll %s back to %s: %s", svc.Name, target.Version, cause(err))

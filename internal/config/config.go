@@ -163,6 +163,12 @@ type Environment struct {
 	Canary *Canary `yaml:"canary" json:"canary,omitempty"`
 	// Signoffs are the roles that must sign before deploying here.
 	Signoffs []Signoff `yaml:"signoffs" json:"signoffs,omitempty"`
+	// VerifyKeys are the public keys (PEM, or a PEM file's path from the
+	// pipeline file's directory) whose signatures this environment
+	// accepts; empty accepts every key its deployers trust. A deployer
+	// refuses a key it does not trust itself, so the file narrows trust
+	// and never widens it.
+	VerifyKeys []string `yaml:"verify_keys" json:"verifyKeys,omitempty"`
 }
 
 // Signoff requires Count distinct listed approvers of Role.

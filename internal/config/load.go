@@ -19,7 +19,7 @@ import (
 // Load reads, decodes and validates the pipeline file at path, naming it
 // path in messages. Problems in the file come back as Errors. A relative
 // repository.url is a path from the file's own directory, and comes back
-// absolute.
+// absolute; a verify key given as a path comes back as the key it holds.
 func Load(path string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -34,6 +34,9 @@ func Load(path string) (*Pipeline, error) {
 		return nil, fmt.Errorf("read pipeline file %s: %w", path, err)
 	}
 	p.Repository.URL = resolveRepoURL(p.Repository.URL, dir)
+	if err := p.readKeys(path, dir); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -40,6 +40,7 @@ func (e *Environment) validate(path string, approvers map[string][]string, ps *p
 	if e.Target != TargetProcess && e.Target != TargetDocker {
 		ps.add(path+".target", "%q is not a target (want %s or %s)", e.Target, TargetProcess, TargetDocker)
 	}
+	e.validateKeys(path, ps)
 	if e.Window != nil {
 		if _, err := window.New(*e.Window); err != nil {
 			field, msg := path+".window", err.Error()

@@ -65,4 +65,7 @@ type VerifyRequest struct {
 	Version  string   `json:"version"`
 	Commit   string   `json:"commit"`
 	Artifact Artifact `json:"artifact"`
+	// Keys are the public keys (PEM) the environment accepts; empty
+	// accepts every key its deployers trust.
+	Keys []string `json:"keys,omitempty"`
 }

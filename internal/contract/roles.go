@@ -71,7 +71,7 @@ var envName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
 // ParseRoles reads a --roles list such as "orchestrate,deploy:prod", where
 // envs are the environments there are. "all" is every role other than
-// Deploy, and deploy:ENV for each of envs.
+// Deploy, and deploy:ENV for each of envs; "none" is no role at all.
 func ParseRoles(list string, envs []string) ([]Serve, error) {
 	var out []Serve
 	add := func(s Serve) {
@@ -82,6 +82,7 @@ func ParseRoles(list string, envs []string) ([]Serve, error) {
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
 		switch {
+		case item == "none" && list == "none":
 		case item == "all":
 			for _, r := range Roles {
 				add(Serve{Role: r})

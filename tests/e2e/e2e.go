@@ -229,7 +229,8 @@ func StartWorker(t testing.TB, s *Stack) *Proc {
 }
 
 // StartProcess runs the worker binary with args and env (added to this
-// process's environment, GoEnv included) and waits until it polls.
+// process's environment, GoEnv included) and waits until it polls, or,
+// with --roles none, until its server serves.
 func StartProcess(t testing.TB, args, env []string) *Proc {
 	t.Helper()
 	cmd := exec.Command(Bin.Worker, args...)
@@ -259,7 +260,7 @@ func StartProcess(t testing.TB, args, env []string) *Proc {
 		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 		for sc.Scan() {
 			logs.Write(append(sc.Bytes(), '\n'))
-			if strings.Contains(sc.Text(), `"msg":"worker polling"`) {
+			if strings.Contains(sc.Text(), `"msg":"worker polling"`) || strings.Contains(sc.Text(), `"msg":"serving no role"`) {
 				select {
 				case ready <- true:
 				default:

@@ -56,8 +56,13 @@ type Config struct {
 	// uses and the registry it pushes to.
 	Ready func(c client.Client, registry string)
 	// Roles are the roles the worker serves, as --roles takes them
-	// (default "all": every role, and deploy:ENV for every environment).
+	// (default "all": every role, and deploy:ENV for every environment;
+	// "none", with Dev, runs the Temporal server alone).
 	Roles string
+	// DB, with Dev, keeps the embedded server's state in PostgreSQL (a
+	// postgres:// URL) instead of SQLite; servers on one database form
+	// one cluster.
+	DB string
 }
 
 // UsageError is a worker configuration that cannot work: a role that does
@@ -94,6 +99,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return &UsageError{err}
 	}
+	if len(serves) == 0 && !cfg.Dev {
+		return &UsageError{errors.New("--roles none serves nothing without --dev, which runs the Temporal server")}
+	}
+	if cfg.DB != "" && !cfg.Dev {
+		return &UsageError{errors.New("--db is the embedded server's database: give it with --dev (a worker on a real cluster takes --address)")}
+	}
 	if !cfg.Dev {
 		if err := needs(serves, cfg); err != nil {
 			return &UsageError{err}
@@ -102,8 +113,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Dev {
 		srv, err := devserver.Start(ctx, devserver.Options{
 			DataDir:          filepath.Join(cfg.DataDir, "temporal"),
+			DB:               cfg.DB,
 			FrontendAddr:     cfg.Conn.Address,
 			UIAddr:           cfg.UIAddr,
+			DisableUI:        cfg.UIAddr == "",
 			Namespace:        cfg.Conn.Namespace,
 			SearchAttributes: workflows.SearchAttributes(),
 			Logger:           log,
@@ -113,7 +126,13 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		defer srv.Stop()
 		cfg.Conn.Address = srv.FrontendAddr()
-		log.Info("Temporal dev server started", "frontend", srv.FrontendAddr(), "ui", srv.UIURL(), "data", cfg.DataDir)
+		log.Info("Temporal dev server started", "frontend", srv.FrontendAddr(), "ui", srv.UIURL(), "data", cfg.DataDir, "postgres", cfg.DB != "")
+	}
+	if len(serves) == 0 {
+		// A server of a cluster and nothing more.
+		log.Info("serving no role")
+		<-ctx.Done()
+		return nil
 	}
 
 	def := DefaultKeys(cfg.DataDir)

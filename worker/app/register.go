@@ -39,9 +39,11 @@ type Deps struct {
 	SlackAPI string
 }
 
-// Keys are the paths of a cosign key pair.
+// Keys are the paths of a cosign key pair, and of more public keys the
+// worker's deploys accept.
 type Keys struct {
 	Private, Public string
+	Trusted         []string
 }
 
 // Register adds to w what role s runs: the workflows for Orchestrate, and
@@ -110,7 +112,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 		return map[string]any{contract.SignName: signer.Sign}
 	case contract.Deploy:
 		// Verifying needs only the public key the environment trusts.
-		verifier := &activities.Signer{PublicKeyFile: d.Keys.Public, Dir: filepath.Join(d.DataDir, "verify"), Remote: remoteOpts}
+		verifier := &activities.Signer{PublicKeyFile: d.Keys.Public, TrustedKeyFiles: d.Keys.Trusted, Dir: filepath.Join(d.DataDir, "verify"), Remote: remoteOpts}
 		targets := map[string]deploy.Target{
 			config.TargetProcess: &deploy.Process{Dir: filepath.Join(d.DataDir, "deploy"), Remote: artifact.RemoteOptions(context.Background())},
 		}
