@@ -97,6 +97,17 @@ func TestBadInput_worker_roles(t *testing.T) {
 			}
 		})
 	}
+	t.Run("unreachable_database", func(t *testing.T) {
+		r := e2e.RunWorker(t, []string{"--dev", "--db", "postgres://signalman:hunter2-db-password@127.0.0.1:1/temporal?sslmode=disable",
+			"--address", e2e.FreePort(t), "--ui", "", "--metrics", "", "--roles", "none", "--data", dir}, nil)
+		out := r.Stdout + r.Stderr
+		if r.Code != 1 || !strings.Contains(out, "cannot reach PostgreSQL at 127.0.0.1:1") {
+			t.Errorf("exit %d, output %q; want exit 1 naming the database's address", r.Code, e2e.LastLines(out, 5))
+		}
+		if strings.Contains(out, "hunter2-db-password") {
+			t.Error("the worker printed the database password")
+		}
+	})
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		t.Errorf("refused workers left %d entries in their data directory", len(entries))
 	}
