@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/docker/docker/client"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -107,13 +108,21 @@ func (b *Builder) tag(req contract.BuildRequest) (name.Tag, error) {
 	if b.Registry == "" {
 		return name.Tag{}, badInput("build %s of %s: no registry configured; start the worker with --registry (or --dev)", req.Service, req.Product)
 	}
-	v, err := version.Parse(req.Version)
-	if err != nil {
-		return name.Tag{}, badInput("build %s: %v", req.Service, err)
-	}
-	bt, err := version.BuildTag(v, req.Number, req.Commit)
-	if err != nil {
-		return name.Tag{}, badInput("build %s of %s %s: %v", req.Service, req.Product, req.Version, err)
+	var bt string
+	if req.Follow != "" {
+		// A build of a followed branch is named by its commit.
+		if !strings.HasPrefix(req.Version, req.Follow+"-") {
+			return name.Tag{}, badInput("build %s of %s: %q does not name a commit of %s", req.Service, req.Product, req.Version, req.Follow)
+		}
+		bt = fmt.Sprintf("%s-build.%d", req.Version, req.Number)
+	} else {
+		v, err := version.Parse(req.Version)
+		if err != nil {
+			return name.Tag{}, badInput("build %s: %v", req.Service, err)
+		}
+		if bt, err = version.BuildTag(v, req.Number, req.Commit); err != nil {
+			return name.Tag{}, badInput("build %s of %s %s: %v", req.Service, req.Product, req.Version, err)
+		}
 	}
 	tag, err := name.NewTag(fmt.Sprintf("%s/%s/%s:%s", b.Registry, req.Product, req.Service, bt), name.Insecure)
 	if err != nil {

@@ -72,7 +72,12 @@ func (d *Deployer) target(name string) (deploy.Target, error) {
 // Deploy starts the new version's instances and routes to them: as the
 // canary at req.Weight, or (at 100, or when nothing serves yet) as the
 // stable version, keeping the previous one running for an instant rollback.
+// A canary at weight 0 takes no user traffic, only test requests (see
+// router.HeaderRoute), until SetTraffic gives it a share.
 func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (contract.DeployOutcome, error) {
+	if req.Weight < 0 || req.Weight > 100 {
+		return contract.DeployOutcome{}, badInput("deploy %s %s to %s: weight %d is out of range: use a percentage from 0 to 100", req.Service.Name, req.Version, req.Env, req.Weight)
+	}
 	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service.Name)
 	if err != nil {
 		return contract.DeployOutcome{}, err

@@ -142,3 +142,19 @@ func conflictOr(err error) error {
 	}
 	return err
 }
+
+// BranchHead returns the commit a branch of the repository is at.
+func (g *Git) BranchHead(ctx context.Context, req contract.BranchHeadRequest) (string, error) {
+	repo, err := g.workingCopy(ctx, req.Product, req.RepoURL, "origin")
+	if err != nil {
+		return "", err
+	}
+	sha, found, err := repo.RemoteBranch(ctx, "origin", req.Branch)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", badInput("%s has no branch %s", req.RepoURL, req.Branch)
+	}
+	return sha, nil
+}

@@ -12,10 +12,10 @@ import (
 )
 
 // AnalyzeCanary judges the canary on the traffic of its window (by default
-// its step's pause): the router's records of every request to the stable
-// and the canary versions. Too little traffic is never a pass: it comes
-// back marginal and marked NoData, to be watched longer or decided by a
-// person. So does too little on a critical metric (by default the error
+// its step's pause): the router's records of every user request to the
+// stable and the canary versions; test requests are left out. Too little
+// traffic is never a pass: it comes back marginal and marked NoData, to be
+// watched longer or decided by a person. So does too little on a critical metric (by default the error
 // rate), whatever the others say, unless they fail the canary.
 func (d *Deployer) AnalyzeCanary(ctx context.Context, req contract.AnalyzeRequest) (contract.Verdict, error) {
 	if req.Step < 0 || req.Step >= len(req.Canary.Steps) {
@@ -28,6 +28,9 @@ func (d *Deployer) AnalyzeCanary(ctx context.Context, req contract.AnalyzeReques
 	st, err := rc.State(ctx)
 	if err != nil {
 		return contract.Verdict{}, err
+	}
+	if !req.Baseline.IsZero() {
+		return d.judgeBake(ctx, req, rc, st)
 	}
 	if st.Canary == nil {
 		return contract.Verdict{Class: contract.Pass, Score: 100, Detail: "no canary to judge: the first version of the service went straight to stable"}, nil
@@ -45,6 +48,51 @@ func (d *Deployer) AnalyzeCanary(ctx context.Context, req contract.AnalyzeReques
 	if err != nil {
 		return contract.Verdict{}, err
 	}
+	return verdict(req, baseline, canaryS, window), nil
+}
+
+// judgeBake judges a service during its bake: the version now serving
+// (the new one, promoted to stable) on its requests of the last window,
+// against the previous version (still running, kept for an instant
+// rollback) on its requests of the window before the new one took all the
+// traffic. Both come from the router's records.
+func (d *Deployer) judgeBake(ctx context.Context, req contract.AnalyzeRequest, rc router.Client, st router.State) (contract.Verdict, error) {
+	prev, err := d.previous(req.Product, req.Env, req.Service)
+	if err != nil {
+		return contract.Verdict{}, err
+	}
+	if prev == nil || st.Stable == nil {
+		return contract.Verdict{Class: contract.Pass, Score: 100, Bake: true, Detail: "no previous version to compare with"}, nil
+	}
+	window := req.Window
+	reqs, err := rc.Requests(ctx, req.Baseline.Add(-window))
+	if err != nil {
+		return contract.Verdict{}, err
+	}
+	recent := time.Now().Add(-window)
+	var pairs []canary.Request
+	for _, r := range reqs {
+		var backend string
+		switch {
+		case r.Test:
+			continue
+		case r.Version == prev.Version && !r.At.After(req.Baseline):
+			backend = canary.Stable
+		case r.Version == st.Stable.Version && !r.At.Before(recent):
+			backend = canary.Canary
+		default:
+			continue
+		}
+		pairs = append(pairs, canary.Request{Backend: backend, At: r.At, Latency: r.Latency, Status: r.Status})
+	}
+	baseline, canaryS := canary.Samples(pairs, interval(window))
+	v := verdict(req, baseline, canaryS, window)
+	v.Bake = true
+	return v, nil
+}
+
+// verdict judges canary samples against baseline ones for req's step.
+func verdict(req contract.AnalyzeRequest, baseline, canaryS map[string][]float64, window time.Duration) contract.Verdict {
 	res := canary.Judge(judgeConfig(req.Canary), baseline, canaryS)
 	v := contract.Verdict{Step: req.Step, Weight: req.Canary.Steps[req.Step].Weight, Score: res.Score, Detail: res.Summary(), Window: window}
 	switch res.Class {
@@ -57,7 +105,7 @@ func (d *Deployer) AnalyzeCanary(ctx context.Context, req contract.AnalyzeReques
 	default:
 		v.Class = contract.Marginal
 	}
-	return v, nil
+	return v
 }
 
 // routerSamples are the samples from the router's records of the window.
@@ -73,7 +121,8 @@ func routerSamples(ctx context.Context, rc router.Client, st router.State, windo
 // prometheusQueries are the range queries per metric, over the metrics
 // the routers export, for one pool and version. Prometheus must scrape
 // each router's admin /metrics with the labels service and env set to the
-// service and environment it fronts (in its scrape configuration).
+// service and environment it fronts (in its scrape configuration). These
+// metrics count user traffic only: test requests have a counter of their own.
 var prometheusQueries = map[string]string{
 	canary.ErrorRate: `sum(rate(router_request_errors_total{%[1]s}[%[2]s])) / sum(rate(router_requests_total{%[1]s}[%[2]s]))`,
 	canary.Latency:   `histogram_quantile(0.5, sum by (le) (rate(router_request_duration_seconds_bucket{%[1]s}[%[2]s])))`,
@@ -113,12 +162,16 @@ func prometheusSamples(ctx context.Context, req contract.AnalyzeRequest, st rout
 	return baseline, canaryS, nil
 }
 
-// judgeRequests keeps the records of the two versions being compared.
+// judgeRequests keeps the records of the two versions being compared, of
+// user traffic only: a test request (a smoke test sent to the canary with
+// router.HeaderRoute) says nothing of how users fare.
 func judgeRequests(reqs []router.Request, st router.State) []canary.Request {
 	out := make([]canary.Request, 0, len(reqs))
 	for _, r := range reqs {
 		var backend string
 		switch {
+		case r.Test:
+			continue
 		case r.Pool == router.PoolCanary && r.Version == st.Canary.Version:
 			backend = canary.Canary
 		case r.Pool == router.PoolStable && st.Stable != nil && r.Version == st.Stable.Version:

@@ -26,9 +26,15 @@ func (g *Git) ReleaseNotes(ctx context.Context, req contract.NotesRequest) (cont
 	if err != nil {
 		return contract.ReleaseNotes{}, err
 	}
-	previous := ""
+	previous := req.From
 	var best version.Version
+	if previous != "" && !slices.Contains(tags, previous) {
+		return contract.ReleaseNotes{}, badInput("changes of %s %s since %s: no tag %s in %s", req.Product, req.Version, previous, previous, req.RepoURL)
+	}
 	for _, t := range tags {
+		if req.From != "" {
+			break
+		}
 		tv, err := version.Parse(t)
 		if err != nil || !tv.Less(v) || (previous != "" && !best.Less(tv)) {
 			continue
@@ -53,5 +59,5 @@ func (g *Git) ReleaseNotes(ctx context.Context, req contract.NotesRequest) (cont
 		times = append(times, c.Time.UTC())
 	}
 	slices.SortFunc(times, time.Time.Compare)
-	return contract.ReleaseNotes{Previous: previous, Markdown: n.Markdown(), CommitTimes: times}, nil
+	return contract.ReleaseNotes{Previous: previous, Markdown: n.Markdown(), CommitTimes: times, Commits: len(commits)}, nil
 }

@@ -3,7 +3,9 @@ package activities
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -23,16 +25,43 @@ const clockSkew = 10 * time.Minute
 type Notifier struct {
 	// APIURL overrides Slack's API address (tests point it at slacktest).
 	APIURL string
+	// HTTP sends webhooks; nil means http.DefaultClient.
+	HTTP *http.Client
 }
 
-// Notify posts one message, with its buttons, in the release's thread, or
+// Notify sends one message to every channel the request names: Slack and
+// the outgoing webhook, each in a file of its own. A channel that fails
+// fails the attempt, and the retry sends again; each channel makes its
+// sends once-only (Slack looks for its earlier post, a webhook event keeps
+// its ID). The result is Slack's message, for threading and replacing.
+func (n *Notifier) Notify(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
+	if req.Channel == "" && req.Webhook == nil {
+		return contract.NotifyResult{}, badInput("notify %s %s: no channel configured (notifications.slack or notifications.webhook)", req.Product, req.Version)
+	}
+	var res contract.NotifyResult
+	if req.Channel != "" {
+		r, err := n.slack(ctx, req)
+		if err != nil {
+			return res, err
+		}
+		res = r
+	}
+	if req.Webhook != nil && req.Replace == "" {
+		if err := n.webhook(ctx, req); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// slack posts one message, with its buttons, in the release's thread, or
 // replaces an earlier one (req.Replace).
 // It posts at most once across retries: the message carries a key naming
 // this activity, and a retry first looks for a message with that key, in
 // case an earlier attempt posted it but did not live to report the ts.
-func (n *Notifier) Notify(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
-	if req.Channel == "" {
-		return contract.NotifyResult{}, badInput("notify %s %s: no Slack channel configured", req.Product, req.Version)
+func (n *Notifier) slack(ctx context.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
+	if len(req.OnCall) > 0 {
+		req.Text += "\nOn call: " + strings.Join(req.OnCall, ", ")
 	}
 	token := os.Getenv(req.TokenEnv)
 	if token == "" {

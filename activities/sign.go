@@ -31,6 +31,10 @@ type Signer struct {
 	TrustedKeyFiles []string
 	// PasswordEnv names the variable holding the key's password (COSIGN_PASSWORD).
 	PasswordEnv string
+	// FollowKeyFile is the key builds of a followed branch are signed
+	// with (same password), never the release key; empty, this signer
+	// signs no such build.
+	FollowKeyFile string
 	// Dir holds temporary files (binaries read for their SBOM).
 	Dir string
 	// Remote gives the registry options (credentials from the keychain).
@@ -44,13 +48,24 @@ func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
 	if err != nil {
 		return err
 	}
-	pem, err := os.ReadFile(s.KeyFile)
+	keyFile := s.KeyFile
+	switch req.Key {
+	case "":
+	case contract.FollowKey:
+		if s.FollowKeyFile == "" {
+			return badInput("sign %s of %s %s: this signer holds no key for builds of a followed branch; start it with --follow-signing-key", req.Artifact.Service, req.Product, req.Version)
+		}
+		keyFile = s.FollowKeyFile
+	default:
+		return badInput("sign %s: %q is not a signing key (want the release key or %s)", req.Artifact.Service, req.Key, contract.FollowKey)
+	}
+	pem, err := os.ReadFile(keyFile)
 	if err != nil {
 		return badInput("sign %s: read the signing key: %v; create one with `signalman keys generate`", req.Artifact.Service, err)
 	}
 	signer, err := signature.LoadSigner(pem, []byte(os.Getenv(s.PasswordEnv)))
 	if errors.Is(err, signature.ErrWrongPassword) {
-		return badInput("sign %s: %s does not open %s", req.Artifact.Service, s.PasswordEnv, s.KeyFile)
+		return badInput("sign %s: %s does not open %s", req.Artifact.Service, s.PasswordEnv, keyFile)
 	}
 	if err != nil {
 		return badInput("sign %s: %v", req.Artifact.Service, err)

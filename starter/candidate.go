@@ -79,7 +79,7 @@ func (c *cli) scheduleCmd() *cobra.Command {
 				return usage("%v", err)
 			}
 			return c.withReleases(cmd, func(rs control.Releases) error {
-				created, err := rs.ScheduleCandidate(cmd.Context(), control.CandidateSchedule{Pipeline: *p, Hour: h, Minute: m, TimeZone: tz, Days: d, Cutoff: cutoff})
+				created, err := rs.ScheduleCandidate(cmd.Context(), control.CandidateSchedule{Pipeline: *p, Hour: h, Minute: m, TimeZone: tz, Days: d, Cutoff: cutoff, By: c.person})
 				if err != nil {
 					return err
 				}

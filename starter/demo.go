@@ -196,10 +196,17 @@ func (d *demo) setup(ctx context.Context) (*config.Pipeline, error) {
 	}
 	p.Repository.URL = d.remote
 	p.Release.ShipDelay = 0
+	// The real thing: every request the demo sends is signed by the
+	// person's own SSH key and verified in the workflow.
+	if d.rs.Sign, err = signAsPeople(p, filepath.Join(d.data, "keys")); err != nil {
+		return nil, fmt.Errorf("make the demo people's SSH keys: %w", err)
+	}
 	prod := p.Environments[config.Prod]
 	for i := range prod.Canary.Steps {
 		prod.Canary.Steps[i].Pause = d.pause
 	}
+	// One analysis at full traffic before the previous version goes.
+	prod.Bake = d.pause
 	p.Environments[config.Prod] = prod
 	return p, nil
 }

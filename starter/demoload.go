@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,6 +112,7 @@ func summary(out io.Writer, stages bool, first, second workflows.Status, traffic
 		for _, a := range st.Artifacts {
 			fmt.Fprintf(out, "  image %-15s %s\n", a.Service, a.Ref())
 		}
+		approvals(out, st)
 		for _, dep := range st.Deploys {
 			for _, v := range dep.Verdicts {
 				fmt.Fprintf(out, "  %s\n", verdictLine(dep, v))
@@ -132,11 +134,28 @@ func summary(out io.Writer, stages bool, first, second workflows.Status, traffic
 	}
 	for _, dep := range second.Deploys {
 		if dep.Outcome == workflows.RolledBack && dep.Env == config.Prod {
-			fmt.Fprintf(out, "%s of %s was rolled back; production %s kept serving %s (%d failed requests from it above)\n",
-				dep.Service, second.Version, dep.Service, first.Version, traffic[dep.Service+" "+first.Version].failed)
+			fmt.Fprintf(out, "%s of %s was rolled back, caught by %s; production %s kept serving %s (%d failed requests from it above)\n",
+				dep.Service, second.Version, caughtBy(dep.Reason), dep.Service, first.Version, traffic[dep.Service+" "+first.Version].failed)
 		}
 	}
 	if second.State == workflows.Succeeded {
 		fmt.Fprintf(out, "%s is in production\n", second.Version)
 	}
+}
+
+// caughtBy names the check that rolled a deploy back, from its reason.
+func caughtBy(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, "test route:"):
+		return "the test route (smoke tests on the canary alone, before any user traffic)"
+	case strings.HasPrefix(reason, "bake:"):
+		return "the bake (the new version against the previous one's baseline, after full traffic)"
+	case strings.HasPrefix(reason, "canary"):
+		return "the canary (its share of user traffic, judged against the stable version)"
+	case strings.HasPrefix(reason, "rolled back with the release"):
+		return "the release's rollback (another service failed)"
+	case strings.HasPrefix(reason, "smoke test failed"):
+		return "the smoke tests at full traffic"
+	}
+	return "its deploy (" + reason + ")"
 }

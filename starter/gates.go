@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +14,16 @@ import (
 )
 
 // send delivers a gate message to a release and prints the outcome.
-func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req any, outcome string) error {
+func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req workflows.Signed, outcome string) error {
 	return c.withRelease(cmd, versionArgument, func(rs control.Releases, product, v string) error {
+		if s, ok := req.(workflows.SignoffRequest); ok && c.output != "json" {
+			// Whoever signs sees what they sign for.
+			if st, err := rs.Status(cmd.Context(), product, v); err == nil {
+				if pv, ok := st.PreviewOf(s.Env); ok {
+					fmt.Fprintf(os.Stderr, "signing for what changes on %s:\n%s\n", s.Env, indent(pv.Text()))
+				}
+			}
+		}
 		st, err := rs.Send(cmd.Context(), product, v, name, req)
 		if err != nil {
 			return err
@@ -28,7 +37,7 @@ func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req any, ou
 }
 
 func (c *cli) signoffCmd() *cobra.Command {
-	var verdict, reason, role string
+	var verdict, reason, role, env string
 	cmd := &cobra.Command{
 		Use:   "signoff VERSION",
 		Short: "QA signoff on stage: green lets the release go on, yellow or red holds it",
@@ -36,13 +45,14 @@ func (c *cli) signoffCmd() *cobra.Command {
   signalman signoff v1.101.0 --verdict red --reason "checkout fails on Safari" --as quinn`,
 		Args: exactArgs(1, "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := workflows.SignoffRequest{Env: config.Stage, Person: c.person, Role: role, Verdict: strings.ToLower(verdict), Reason: reason, Via: "cli"}
+			req := workflows.SignoffRequest{Env: env, Person: c.person, Role: role, Verdict: strings.ToLower(verdict), Reason: reason, Via: "cli"}
 			return c.send(cmd, args[0], contract.Signoff, req, fmt.Sprintf("%s signoff by %s recorded", req.Verdict, c.person))
 		},
 	}
 	cmd.Flags().StringVar(&verdict, "verdict", "", "green, yellow or red (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required for yellow and red)")
 	cmd.Flags().StringVar(&role, "role", "", "the role you sign for, when you hold several")
+	cmd.Flags().StringVar(&env, "env", config.Stage, "the environment you sign off")
 	return cmd
 }
 

@@ -281,7 +281,10 @@ environments:
     target: process
     # Production deploys only inside this window; a release waits for it
     # unless an approver of release.exception_role grants an exception
-    # (signalman override-window). Leave window out to deploy at any time.
+    # (signalman override-window). A service deploy starts only if its
+    # canary's pauses plus 10 minutes fit before the window closes. Leaving
+    # window out gives prod this same default; "window: always" deploys at
+    # any time.
     window:
       days: [mon, tue, wed, thu]
       start: "08:00"
@@ -301,6 +304,14 @@ environments:
 approvers:
   qa: [quinn]
   sre: [sam]
+
+# claimed believes the name a request gives (--as), so anyone who reaches
+# your Temporal server can act as anyone. List each person's SSH public key
+# instead, and every request must be signed with it:
+#   people:
+#     quinn: {ssh_keys: ["ssh-ed25519 AAAA... quinn@laptop"]}
+#     sam: {ssh_keys: ["ssh-ed25519 AAAA... sam@laptop"]}
+auth: claimed
 
 release:
   # Production ships this long after the last signoff: time to stop it.

@@ -35,6 +35,7 @@ type cli struct {
 	output  string
 	person  string
 	product string
+	key     string
 }
 
 func main() {
@@ -100,14 +101,15 @@ func newRoot() *cobra.Command {
 	c.conn.Register(fs)
 	fs.StringVarP(&c.output, "output", "o", "text", "output format: text or json")
 	fs.StringVar(&c.person, "as", defaultPerson(), "who you are, for gates and audit (env SIGNALMAN_USER, else USER)")
+	fs.StringVar(&c.key, "key", os.Getenv("SIGNALMAN_KEY"), "the SSH key you sign requests with: KEY.pub picks it from your ssh-agent, a private key file without a passphrase signs directly (env SIGNALMAN_KEY; default: your ssh-agent's first key)")
 	fs.StringVar(&c.product, "product", os.Getenv("SIGNALMAN_PRODUCT"), "product (env SIGNALMAN_PRODUCT; default: the product of ./signalman.yaml)")
 	root.AddCommand(
 		c.releaseCmd(),
 		c.signoffCmd(), c.approveCmd(), c.overrideCmd(), c.decideCmd(), c.canaryCmd(), c.abortCmd(),
-		c.statusCmd(), c.listCmd(), c.watchCmd(), c.rollbackCmd(), c.demoCmd(),
+		c.statusCmd(), c.listCmd(), c.watchCmd(), c.runningCmd(), c.diffCmd(), c.rollbackCmd(), c.demoCmd(),
 		c.trainCmd(), c.dotCmd(), c.freezeCmd(), c.unfreezeCmd(),
 		c.candidateCmd(), c.scheduleCmd(),
-		c.doraCmd(),
+		c.doraCmd(), c.gcCmd(), c.followCmd(), c.auditCmd(),
 		configCmd(), c.setupCmd(), keysCmd(),
 		c.initCmd(), c.downCmd(),
 	)
@@ -129,7 +131,7 @@ func (c *cli) withReleases(cmd *cobra.Command, fn func(rs control.Releases) erro
 		return err
 	}
 	defer cl.Close()
-	return fn(control.Releases{Client: cl})
+	return fn(control.Releases{Client: cl, Sign: c.sign})
 }
 
 // withRelease resolves the product and the VERSION argument, then connects

@@ -57,6 +57,16 @@ func (c *cli) releaseCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				// The product's garbage collection runs on a schedule
+				// from its first release on, with the pipeline's latest
+				// retention; a failure here does not stop the release.
+				created, gcErr := rs.ScheduleGC(cmd.Context(), workflows.GCInput{Pipeline: *p, By: c.person})
+				switch {
+				case gcErr != nil:
+					fmt.Fprintf(os.Stderr, "warning: the gc schedule of %s was not made or updated: %v\n", p.Product, gcErr)
+				case created:
+					fmt.Fprintf(os.Stderr, "schedule %s made: it prunes old releases of %s every %s (signalman gc --dry-run shows what)\n", control.GCScheduleID(p.Product), p.Product, p.Retention.Every)
+				}
 				id := workflows.ReleaseID(p.Product, in.Version)
 				if existing {
 					fmt.Printf("%s is already running (workflow %s, run %s)\n", in.Version, id, runID)

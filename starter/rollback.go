@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,8 +31,8 @@ func (c *cli) rollbackCmd() *cobra.Command {
 			if strings.TrimSpace(reason) == "" {
 				return usage("a rollback needs --reason")
 			}
-			if env != config.Stage && env != config.Prod {
-				return usage("--env %q: want %s or %s", env, config.Stage, config.Prod)
+			if _, ok := p.Environments[env]; !ok {
+				return usage("--env %q: %s has no such environment (environments: %s)", env, file, strings.Join(p.EnvNames(), ", "))
 			}
 			if service != "" {
 				if _, ok := p.Service(service); !ok {
@@ -44,7 +45,22 @@ func (c *cli) rollbackCmd() *cobra.Command {
 				}
 			}
 			return c.withReleases(cmd, func(rs control.Releases) error {
+				// A service in its bake still has its previous version
+				// running: the rollback is a switch of the router.
+				v, svc, baking, err := rs.BakeRollback(cmd.Context(), p.Product, env, service, workflows.CanaryDecisionRequest{Person: c.person, Reason: reason})
+				if err != nil {
+					return exitCode{exitFailed, err}
+				}
+				if baking {
+					fmt.Printf("%s on %s: %s of %s was baking; the router switched back to the version before it, which kept running, and %s fails and does what %s's on_failure says\n",
+						p.Product, env, svc, v, v, env)
+					return nil
+				}
 				res, err := rs.Rollback(cmd.Context(), workflows.RollbackInput{Pipeline: *p, Env: env, Service: service, To: to, By: c.person, Reason: reason})
+				var refused *control.RefusedError
+				if errors.As(err, &refused) {
+					return err
+				}
 				if err != nil {
 					return exitCode{exitFailed, err}
 				}

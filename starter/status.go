@@ -109,6 +109,17 @@ func (c *cli) watch(ctx context.Context, rs control.Releases, product, version s
 const timeFormat = "2006-01-02 15:04:05"
 
 // printStatus writes a release's stage table.
+// indent indents every line of text by two spaces.
+func indent(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "")
+}
+
 func printStatus(out io.Writer, st workflows.Status) {
 	fmt.Fprintf(out, "%s %s (train %d): %s", st.Product, st.Version, st.Train, st.State)
 	if !st.Finished() {
@@ -140,12 +151,24 @@ func printStatus(out io.Writer, st workflows.Status) {
 	if st.DeployPhase != "" {
 		fmt.Fprintf(out, "deploying %s\n", st.DeployPhase)
 	}
+	if s := st.Stages; !st.Finished() {
+		for _, stage := range s {
+			if stage.Name == st.Stage && stage.State == workflows.Waiting {
+				if pv, ok := st.PreviewOf(stage.Env); ok {
+					fmt.Fprintf(out, "what changes on %s:\n%s", stage.Env, indent(pv.Text()))
+				}
+			}
+		}
+	}
 	for _, s := range st.Signoffs {
 		line := fmt.Sprintf("signoff: %s %s by %s on %s at %s", s.Role, s.Verdict, s.Person, s.Env, s.At.Local().Format(timeFormat))
 		if s.Reason != "" {
 			line += ": " + s.Reason
 		}
-		fmt.Fprintln(out, line)
+		fmt.Fprintln(out, line+signedBy(s.Auth, s.Via))
+	}
+	for _, s := range st.Expired {
+		fmt.Fprintf(out, "signoff expired: %s by %s on %s at %s was too old when the release shipped, and was asked for again\n", s.Role, s.Person, s.Env, s.At.Local().Format(timeFormat))
 	}
 	if f := st.Freeze; f != nil {
 		if f.LiftedBy != "" {
@@ -155,7 +178,7 @@ func printStatus(out io.Writer, st workflows.Status) {
 		}
 	}
 	if e := st.Exception; e != nil {
-		fmt.Fprintf(out, "window exception: %s approved by %s: %s\n", e.Reason, e.Person, e.Justification)
+		fmt.Fprintf(out, "window exception: %s approved by %s: %s%s\n", e.Reason, e.Person, e.Justification, signedBy(e.Auth, ""))
 	}
 	for _, a := range st.Artifacts {
 		fmt.Fprintf(out, "image: %s %s\n", a.Service, a.Ref())
@@ -172,7 +195,7 @@ func printStatus(out io.Writer, st workflows.Status) {
 		fmt.Fprintf(out, "refused %s from %s: %s\n", r.Message, r.Person, r.Reason)
 	}
 	if st.Abort != nil {
-		fmt.Fprintf(out, "aborted by %s: %s\n", st.Abort.Person, st.Abort.Reason)
+		fmt.Fprintf(out, "aborted by %s: %s%s\n", st.Abort.Person, st.Abort.Reason, signedBy(st.Abort.Auth, ""))
 	}
 	if st.Error != "" {
 		fmt.Fprintf(out, "error: %s\n", st.Error)
@@ -197,6 +220,9 @@ func verdictLine(d workflows.DeployResult, v contract.Verdict) string {
 		what = fmt.Sprintf("%s, score %.0f", v.Class, v.Score)
 	}
 	line := fmt.Sprintf("canary: %s on %s at %d%%: %s", d.Service, d.Env, v.Weight, what)
+	if v.Bake {
+		line = fmt.Sprintf("bake: %s on %s against the previous version: %s", d.Service, d.Env, what)
+	}
 	if v.NoData {
 		line += fmt.Sprintf(" (over %s)", v.Window)
 	}
@@ -219,4 +245,19 @@ func dash(s string) string {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// signedBy says how a request was signed: the key, and the channel it
+// came through; nothing when it was not (auth: claimed).
+func signedBy(a *workflows.Approval, via string) string {
+	if a == nil {
+		return ""
+	}
+	if a.Bridge != "" {
+		return fmt.Sprintf(" (signed by the %s bridge, key %s)", a.Bridge, a.Key)
+	}
+	if via != "" {
+		return fmt.Sprintf(" (signed with %s, via %s)", a.Key, via)
+	}
+	return fmt.Sprintf(" (signed with %s)", a.Key)
 }

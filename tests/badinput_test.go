@@ -15,6 +15,7 @@ services:
 environments:
   stage: {}
   prod: {}
+auth: claimed
 approvers:
   sre: [sam]
 `
@@ -31,7 +32,10 @@ func TestBadInput_configs(t *testing.T) {
 		{"unknown_field_suggests", strings.Replace(badBase, "  prod: {}", "  prod:\n    windw: {}", 1),
 			`signalman.yaml:9: environments.prod.windw: unknown field (did you mean "window"?)`},
 		{"bad_product", strings.Replace(badBase, "product: shop", "product: Shop!", 1), "signalman.yaml:1: product: "},
-		{"prod_missing", strings.Replace(badBase, "  prod: {}\n", "", 1), "signalman.yaml:6: environments: prod is missing"},
+		{"environments_in_a_cycle", strings.Replace(badBase, "  prod: {}\n", "  prod: {}\n  prod-eu: {after: [prod-asia]}\n  prod-asia: {after: [prod-eu]}\n", 1),
+			"signalman.yaml:9: environments.prod-eu.after: the environments wait for each other in a cycle (prod-eu then prod-asia then prod-eu)"},
+		{"after_an_unknown_environment", strings.Replace(badBase, "  prod: {}\n", "  prod: {after: [qa]}\n", 1),
+			`signalman.yaml:8: environments.prod.after: "qa" is not an environment of this pipeline`},
 		{"instances_out_of_range", strings.Replace(badBase, "  - name: api\n", "  - name: api\n    instances: 50\n", 1),
 			"signalman.yaml:6: services[0].instances: 50 is out of range (want 1 to 20)"},
 		{"duplicate_service", strings.Replace(badBase, "  - name: api\n", "  - name: api\n  - name: api\n", 1),
@@ -51,9 +55,13 @@ func TestBadInput_configs(t *testing.T) {
 		{"signoff_quorum_zero", strings.Replace(badBase, "  prod: {}", "  prod:\n    signoffs: [{role: sre, count: 0}]", 1),
 			"signalman.yaml:9: environments.prod.signoffs[0].count: 0 is less than 1"},
 		{"github_checks_without_github", badBase + "tests:\n  github_checks: true\n",
-			"signalman.yaml:12: tests.github_checks: is true, but repository.github is not set"},
+			"signalman.yaml:13: tests.github_checks: is true, but repository.github is not set"},
 		{"duration", badBase + "tests:\n  timeout: forever\n",
-			`signalman.yaml:12: tests.timeout: "forever" is not a duration`},
+			`signalman.yaml:13: tests.timeout: "forever" is not a duration`},
+		{"people_named_without_keys_or_auth", strings.Replace(badBase, "auth: claimed\n", "", 1),
+			"signalman.yaml:9: approvers: names people, but no person has an SSH key and auth is not set"},
+		{"ssh_key", badBase + "people:\n  sam: {ssh_keys: [\"ssh-ed25519 AAAA\"]}\n",
+			"signalman.yaml:13: people.sam.ssh_keys[0]: is not an SSH public key"},
 		{"github_api", strings.Replace(badBase, "  url: /srv/git/shop.git", "  url: /srv/git/shop.git\n  github: acme/shop\n  github_api: ftp://example", 1),
 			"signalman.yaml:5: repository.github_api: "},
 	}
@@ -94,7 +102,7 @@ func TestBadInput_cli(t *testing.T) {
 		{[]string{"train", "start", "toys", "--train", "1", "-c", cfg}, `describes product "shop", not "toys"`},
 		{[]string{"dot", "shop", "--train", "0", "--pick", "abc1234"}, "give the train with --train N"},
 		{[]string{"freeze", "shop", "-c", cfg}, "a freeze needs --reason"},
-		{[]string{"rollback", "shop", "--env", "qa", "-c", cfg, "--reason", "x"}, `--env "qa": want stage or prod`},
+		{[]string{"rollback", "shop", "--env", "qa", "-c", cfg, "--reason", "x"}, `--env "qa": ` + cfg + ` has no such environment (environments: stage, prod)`},
 		{[]string{"rollback", "shop", "--env", "prod", "--service", "cart", "-c", cfg, "--reason", "x"}, `--service "cart"`},
 		{[]string{"rollback", "shop", "--env", "prod", "-c", cfg}, "a rollback needs --reason"},
 		{[]string{"schedule", "candidate", "-c", cfg, "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus"`},

@@ -22,9 +22,11 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/devserver"
+	"github.com/signalman/signalman/internal/pgtest"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -39,9 +41,10 @@ import (
 // to the start of the activity the release runs next (FreezeCheck: the
 // pipeline has no prod signoff, no window and a ship delay of 0s), as an
 // update through control.Releases.Send (what the CLI and Slack use) and as
-// a signal (what the Temporal UI sends). One iteration is 50 samples: 50
-// releases wait at the gate, then get their signoffs one at a time, each
-// sent once the previous release has finished.
+// a signal (what the Temporal UI sends), with the server on SQLite (the
+// local default) and on PostgreSQL (pgtest's). One iteration is 50
+// samples: 50 releases wait at the gate, then get their signoffs one at a
+// time, each sent once the previous release has finished.
 //
 //	go test ./tests/ -run '^$' -bench BenchmarkSignalToActivity -benchtime 1x
 func BenchmarkSignalToActivity(b *testing.B) {
@@ -59,7 +62,19 @@ func BenchmarkSignalToActivity(b *testing.B) {
 			}
 		}
 	}
-	c := startOrchestration(b, acts)
+	for _, store := range []string{"sqlite", "postgres"} {
+		b.Run("store="+store, func(b *testing.B) {
+			db := ""
+			if store == "postgres" {
+				db = pgtest.Start(b).URL("temporal")
+			}
+			signalToActivity(b, acts, &started, orchestration(b, acts, db, 1), samples)
+		})
+	}
+}
+
+// signalToActivity measures BenchmarkSignalToActivity on the server c talks to.
+func signalToActivity(b *testing.B, acts *standIns, started *sync.Map, c client.Client, samples int) {
 	rs := control.Releases{Client: c}
 	p := orchPipeline(b, pipelineSpec{product: "bench-signal", services: 1, qa: true})
 	train := 0
@@ -251,6 +266,11 @@ type standIns struct {
 	trains []int
 	// onStart, when set before the worker starts, sees every activity start.
 	onStart func(name, workflowID string, at time.Time)
+	// hold, when set before the worker starts, is called at every activity
+	// start and may block it until the test lets it go.
+	hold func(ctx context.Context, name, workflowID string)
+	// orchestrators stop the orchestrate workers orchestration started.
+	orchestrators []func()
 
 	mu    sync.Mutex
 	runs  []orchRun
@@ -264,6 +284,9 @@ func (s *standIns) run(ctx context.Context, name string) error {
 	r := orchRun{name: name, workflowID: info.WorkflowExecution.ID, start: time.Now()}
 	if s.onStart != nil {
 		s.onStart(name, r.workflowID, r.start)
+	}
+	if s.hold != nil {
+		s.hold(ctx, name, r.workflowID)
 	}
 	if d := time.Duration(s.sleep.Load()); d > 0 {
 		select {
@@ -391,10 +414,18 @@ func (s *standIns) register(w worker.Registry, role contract.Role) {
 // this process that runs the real workflows, registered under the names
 // worker/app uses, with the stand-in activities. Both stop with tb.
 func startOrchestration(tb testing.TB, acts *standIns) client.Client {
+	return orchestration(tb, acts, "", 1)
+}
+
+// orchestration is startOrchestration with the server's state in the
+// PostgreSQL database db (SQLite when empty) and orchestrators workers
+// polling the workflows' queue, each with its own client.
+func orchestration(tb testing.TB, acts *standIns, db string, orchestrators int) client.Client {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := devserver.Start(ctx, devserver.Options{
+		DB:               db,
 		DataDir:          tb.TempDir(),
 		FrontendAddr:     "127.0.0.1:0",
 		DisableUI:        true,
@@ -422,17 +453,52 @@ func startOrchestration(tb testing.TB, acts *standIns) client.Client {
 		tb.Fatal(err)
 	}
 	for _, s := range serves {
-		w := worker.New(c, s.Queue(), worker.Options{})
+		n := 1
 		if s.Role == contract.Orchestrate {
-			workflows.Register(w)
+			n = orchestrators
 		}
-		acts.register(w, s.Role)
-		if err := w.Start(); err != nil {
-			tb.Fatalf("start the %s worker: %v", s, err)
+		for i := range n {
+			wc := c
+			if i > 0 {
+				if wc, err = client.DialContext(ctx, client.Options{HostPort: srv.FrontendAddr(), Logger: logger}); err != nil {
+					tb.Fatal(err)
+				}
+				tb.Cleanup(wc.Close)
+			}
+			if s.Role == contract.Orchestrate {
+				acts.orchestrators = append(acts.orchestrators, startOrchestrator(tb, wc, acts))
+				continue
+			}
+			w := worker.New(wc, s.Queue(), worker.Options{})
+			acts.register(w, s.Role)
+			if err := w.Start(); err != nil {
+				tb.Fatalf("start the %s worker: %v", s, err)
+			}
+			tb.Cleanup(w.Stop)
 		}
-		tb.Cleanup(w.Stop)
 	}
 	return c
+}
+
+// startOrchestrator starts a worker of the workflows' queue on c, with the
+// real workflows and the stand-ins of the orchestrate role's activities,
+// and returns what stops it (once; it also stops with tb).
+func startOrchestrator(tb testing.TB, c client.Client, acts *standIns) (stop func()) {
+	tb.Helper()
+	w := worker.New(c, contract.WorkflowQueue, worker.Options{})
+	workflows.Register(w)
+	// Claiming an environment is real: it talks to the environment's
+	// record in this server.
+	envs := &activities.Envs{Client: c}
+	w.RegisterActivityWithOptions(envs.ClaimEnv, activity.RegisterOptions{Name: contract.ClaimEnvName})
+	w.RegisterActivityWithOptions(envs.ReadEnv, activity.RegisterOptions{Name: contract.ReadEnvName})
+	acts.register(w, contract.Orchestrate)
+	if err := w.Start(); err != nil {
+		tb.Fatalf("start the orchestrate worker: %v", err)
+	}
+	stop = sync.OnceFunc(w.Stop)
+	tb.Cleanup(stop)
+	return stop
 }
 
 // pipelineSpec describes a pipeline for the orchestration measurements.
@@ -473,14 +539,14 @@ func orchPipeline(tb testing.TB, s pipelineSpec) config.Pipeline {
 	if s.qa {
 		y.WriteString("    signoffs: [{role: qa}]\n")
 	}
-	y.WriteString("  prod:\n")
+	y.WriteString("  prod:\n    window: always\n    bake: 0s\n")
 	if s.sre {
 		y.WriteString("    signoffs: [{role: sre}]\n")
 	}
 	if s.canary {
 		y.WriteString("    canary:\n      steps: [{weight: 10, pause: 50ms}, {weight: 50, pause: 50ms}]\n")
 	}
-	y.WriteString("approvers:\n  qa: [quinn]\n  sre: [sam]\nrelease:\n  ship_delay: 0s\n  managers: [rita]\n")
+	y.WriteString("auth: claimed\napprovers:\n  qa: [quinn]\n  sre: [sam]\nrelease:\n  ship_delay: 0s\n  managers: [rita]\n")
 	if s.buildParallelism > 0 {
 		fmt.Fprintf(&y, "  build_parallelism: %d\n", s.buildParallelism)
 	}

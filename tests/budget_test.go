@@ -58,6 +58,9 @@ func TestHistoryBudget(t *testing.T) {
 		defer cancel()
 		spec := full
 		spec.services = 1
+		// Its own product: the releases of one product are serialised per
+		// environment and never downgrade each other.
+		spec.product = "budget-train"
 		p := orchPipeline(t, spec)
 		runID, err := rs.StartTrain(ctx, workflows.TrainInput{Pipeline: p, Train: train, TriggeredBy: "rita"})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -36,8 +37,10 @@ environments:
     signoffs:
       - role: qa
   prod:
+    window: always
     signoffs:
       - role: sre
+auth: claimed
 approvers:
   qa: [quinn]
   sre: [sam]
@@ -121,7 +124,7 @@ func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 	if st.Commit != sha {
 		t.Errorf("release commit %s, want %s", st.Commit, sha)
 	}
-	if w := st.Stages[e2e.StageIndex(workflows.StageCanary)].Started; w.Before(mustTime(t, eta)) {
+	if w := st.StageNamed(workflows.StageCanary).Started; w.Before(mustTime(t, eta)) {
 		t.Errorf("prod deploy started at %s, before the ETA %s", w, eta)
 	}
 	e2e.CheckImages(t, stk, st, sha)
@@ -138,7 +141,7 @@ func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 	}
 	// The signing key's password was in the worker's environment the whole
 	// time; it must not have reached any history or the worker's logs.
-	assertNoSecret(t, srv.Addr, e2e.KeyPassword, workflows.ReleaseID("shop", "v1.7.0"),
+	e2e.NoSecret(t, srv.Addr, e2e.KeyPassword, workflows.ReleaseID("shop", "v1.7.0"),
 		workflows.DeployID("shop", "v1.7.0", "stage", "api"), workflows.DeployID("shop", "v1.7.0", "prod", "api"))
 	for _, w := range []*e2e.Proc{worker, replacement} {
 		if strings.Contains(w.Logs.String(), e2e.KeyPassword) {
@@ -147,6 +150,7 @@ func TestRelease_survives_worker_kill_and_server_restart(t *testing.T) {
 	}
 	e2e.SaveHistory(t, srv.Addr, workflows.ReleaseID("shop", "v1.7.0"), "release")
 	e2e.SaveHistory(t, srv.Addr, workflows.DeployID("shop", "v1.7.0", "prod", "auth-server"), "service-deploy")
+	e2e.SaveHistory(t, srv.Addr, contract.EnvID("shop", "prod"), "environment")
 
 	out = e2e.MustCLI(t, srv.Addr, "status", "v1.7.0", "--product", "shop")
 	for _, want := range []string{"shop v1.7.0 (train 7): succeeded", "signoff: qa green by quinn", "signoff: sre green by sam"} {

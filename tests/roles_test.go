@@ -85,7 +85,7 @@ func TestBadInput_worker_roles(t *testing.T) {
 		want string
 	}{
 		{"sign_without_its_key", []string{"--roles", "sign"}, "--roles sign needs the signing key: pass --signing-key FILE"},
-		{"deploy_for_an_environment_nobody_has", []string{"--roles", "deploy:qa"}, `no pipeline has an environment "qa"`},
+		{"deploy_for_an_environment_nobody_has", []string{"--roles", "deploy:qa"}, `no environment "qa" in --environments`},
 		{"deploy_without_its_key", []string{"--roles", "deploy:prod"}, "--roles deploy:prod needs the public key prod trusts: pass --verify-key FILE"},
 		{"build_without_a_registry", []string{"--roles", "build"}, "--roles build needs the registry images are pushed to"},
 		{"no_such_role", []string{"--roles", "signer"}, `"signer" is not a role`},

@@ -139,9 +139,12 @@ environments:
   stage:
     signoffs: [{role: qa}]
   prod:
+    window: always
+    bake: 0s
     signoffs: [{role: sre}]
     canary:
       steps: [{weight: 50, pause: 1s}]
+auth: claimed
 approvers:
   qa: [quinn, alice]
   sre: [sam]
@@ -258,8 +261,8 @@ notifications:
 			t.Errorf("%d messages carry key %q, want each message to carry its own", n, k)
 		}
 	}
-	if st.Stages[e2e.StageIndex(workflows.StageTest)].State != workflows.Done || !strings.Contains(st.Stages[e2e.StageIndex(workflows.StageTest)].Detail, "CI checks of "+fix[:7]+" passed") {
-		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.Stages[e2e.StageIndex(workflows.StageTest)])
+	if st.StageNamed(workflows.StageTest).State != workflows.Done || !strings.Contains(st.StageNamed(workflows.StageTest).Detail, "CI checks of "+fix[:7]+" passed") {
+		t.Errorf("test stage = %+v, want it done after the CI checks passed", st.StageNamed(workflows.StageTest))
 	}
 	if gh.ReleaseCount() != 1 || !strings.Contains(gh.ReleaseBody("v1.8.0"), "[#12]") || !strings.Contains(gh.ReleaseBody("v1.8.0"), "ada") {
 		t.Errorf("GitHub releases: %d, v1.8.0's notes %q; want one, linking #12 by ada", gh.ReleaseCount(), gh.ReleaseBody("v1.8.0"))
@@ -270,7 +273,7 @@ notifications:
 	ids := []string{workflows.ReleaseID("shop", "v1.8.0"),
 		workflows.DeployID("shop", "v1.8.0", "stage", "api"), workflows.DeployID("shop", "v1.8.0", "prod", "api")}
 	for _, secret := range []string{slackToken, slackSecret, githubToken, registryPassword, e2e.KeyPassword} {
-		assertNoSecret(t, stk.Srv.Addr, secret, ids...)
+		e2e.NoSecret(t, stk.Srv.Addr, secret, ids...)
 		if strings.Contains(worker.Logs.String(), secret) {
 			t.Errorf("a secret (%s...) appears in the worker's logs", secret[:6])
 		}

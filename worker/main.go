@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,10 +31,12 @@ func main() {
 	fs.StringVar(&cfg.RegistryAddr, "registry-addr", "127.0.0.1:5000", "embedded registry address, with --dev")
 	fs.StringVar(&cfg.Keys.Private, "signing-key", "", "cosign private key (default: DATA/keys/cosign.key); its password comes from COSIGN_PASSWORD")
 	fs.StringVar(&cfg.Keys.Public, "verify-key", "", "cosign public key deploys are verified with (default: DATA/keys/cosign.pub)")
+	fs.StringVar(&cfg.Keys.Follow, "follow-signing-key", "", "cosign private key builds of a followed branch (environments with follow: main) are signed with, never the release key; same password (with --dev: DATA/keys/follow.key, made on first start and trusted by its deployers)")
 	fs.StringArrayVar(&cfg.Keys.Trusted, "trust-key", nil, "another public key this worker's deploys accept (repeatable); an environment's verify_keys can narrow them, never widen")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "serve Prometheus metrics here at /metrics (empty: off)")
 	fs.StringVar(&cfg.DB, "db", os.Getenv("SIGNALMAN_DB"), "with --dev: keep the server's state in PostgreSQL, postgres://USER:PASSWORD@HOST:PORT/DB (env SIGNALMAN_DB; the schema is created or upgraded); servers on one database form one cluster")
 	fs.StringVar(&cfg.Roles, "roles", "all", "roles to serve, comma separated: orchestrate, source, build, sign, deploy:ENV, notify, or all (each role holds only its own secrets; see README)")
+	envs := fs.String("environments", envOr("SIGNALMAN_ENVIRONMENTS", "stage,prod"), "the environments --roles all deploys to, comma separated (env SIGNALMAN_ENVIRONMENTS); list every environment of the pipelines this worker serves")
 	fs.StringVar(&cfg.SlackAPI, "slack-api", os.Getenv("SIGNALMAN_SLACK_API"), "Slack API base URL (env SIGNALMAN_SLACK_API; default Slack's own)")
 	fs.DurationVar(&cfg.DORA.Every, "dora-every", time.Minute, "how often the DORA gauges served with --metrics are recomputed")
 	doraWindow := fs.String("dora-window", "30d", "how far back the DORA gauges look: days (30d), hours (12h) or a Go duration")
@@ -51,6 +54,11 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.DORA.Window = window
+	for _, e := range strings.Split(*envs, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			cfg.Environments = append(cfg.Environments, e)
+		}
+	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -64,4 +72,12 @@ func main() {
 		cfg.Logger.Error("worker stopped", "error", err)
 		os.Exit(1)
 	}
+}
+
+// envOr is the environment variable name's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

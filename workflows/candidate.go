@@ -12,6 +12,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 	"github.com/signalman/signalman/internal/version"
 )
 
@@ -32,6 +33,11 @@ type CandidateInput struct {
 	// Cutoff is how long after the candidate starts the train is cut and
 	// tagged, so what is still open can land (0: at once).
 	Cutoff time.Duration `json:"cutoff,omitempty"`
+	// By is who made the schedule a scheduled candidate comes from.
+	By string `json:"by,omitempty"`
+	// Auth is the signed statement of TriggeredBy's start, or of By's
+	// schedule.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // CandidateResult says what a candidate did.
@@ -60,6 +66,9 @@ func CandidateWorkflow(ctx workflow.Context, in CandidateInput) (CandidateResult
 	p := in.Pipeline
 	res := CandidateResult{Product: p.Product}
 	logger := log.With(workflow.GetLogger(ctx), "product", p.Product)
+	if err := checkCandidate(ctx, in); err != nil {
+		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("candidate of %s refused: %v", p.Product, err), contract.ErrRefused, nil)
+	}
 	var check contract.CandidateCheck
 	err := run(ctx, contract.CandidateCheckName, contract.CandidateCheckRequest{
 		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, TimeZone: in.TimeZone,
@@ -126,4 +135,20 @@ func managerPool(committers []contract.Committer) []contract.Committer {
 		return in
 	}
 	return committers
+}
+
+// checkCandidate verifies who asked for a candidate: a person's start is
+// signed for this run; a scheduled one carries the statement its schedule
+// was made with, checked as of when it was signed (every run of the
+// schedule carries it), for the schedule's own ID and terms.
+func checkCandidate(ctx workflow.Context, in CandidateInput) error {
+	sigs := newSignatures(trustOf(in.Pipeline), in.Pipeline.Product, nil)
+	if !sigs.trust.Signed {
+		return nil
+	}
+	if in.TriggeredBy != "" {
+		_, err := sigs.checkStart(ctx, ActionCandidate, in)
+		return err
+	}
+	return sigs.checkAsSigned(ActionSchedule, CandidateID(in.Pipeline.Product), in)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 )
 
 // DeployInput is one service's deploy of one release to one environment.
@@ -28,11 +29,16 @@ type DeployInput struct {
 	Migrations []config.Migration `json:"migrations,omitempty"`
 	// Deciders may continue or roll back a marginal canary.
 	Deciders []string `json:"deciders,omitempty"`
+	// Trust is what their decisions are verified against.
+	Trust Trust `json:"trust,omitempty"`
 	// Slack is where to ask them, when the release posts to Slack.
 	Slack *DeploySlack `json:"slack,omitempty"`
 	// VerifyKeys are the public keys the environment accepts (its
 	// verify_keys); empty accepts those its deployers trust.
 	VerifyKeys []string `json:"verifyKeys,omitempty"`
+	// Bake is how long the previous version keeps running after the
+	// canary took all the traffic, while the judge watches the new one.
+	Bake time.Duration `json:"bake,omitempty"`
 }
 
 // DeploySlack is the release's Slack thread, for a deploy's questions.
@@ -66,6 +72,8 @@ type CanaryDecisionRequest struct {
 	// Continue ramps the canary on; false rolls it back.
 	Continue bool   `json:"continue"`
 	Reason   string `json:"reason,omitempty"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // ErrRolledBack is the failure type of a deploy that was rolled back.
@@ -73,11 +81,17 @@ const ErrRolledBack = "RolledBack"
 
 // serviceDeploy is the state of one ServiceDeployWorkflow run.
 type serviceDeploy struct {
-	in       DeployInput
-	res      DeployResult
-	log      log.Logger
-	asking   bool // a marginal verdict waits for a person
+	in     DeployInput
+	res    DeployResult
+	log    log.Logger
+	asking bool // a marginal verdict waits for a person
+	// baking is true during a bake that a person may end with a
+	// rollback (a switch of the router back to the previous version).
+	baking   bool
 	decision *CanaryDecisionRequest
+	sigs     *signatures
+	// full is when the canary took all the traffic.
+	full time.Time
 }
 
 // ServiceDeployWorkflow deploys one service to one environment: verify the
@@ -86,9 +100,10 @@ type serviceDeploy struct {
 // rolls the service back; migrations are never rolled back.
 func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, error) {
 	d := &serviceDeploy{
-		in:  in,
-		res: DeployResult{Service: in.Service.Name, Env: in.Env, Digest: in.Artifact.Digest},
-		log: log.With(workflow.GetLogger(ctx), "product", in.Product, "version", in.Version, "env", in.Env, "service", in.Service.Name),
+		in:   in,
+		res:  DeployResult{Service: in.Service.Name, Env: in.Env, Digest: in.Artifact.Digest},
+		log:  log.With(workflow.GetLogger(ctx), "product", in.Product, "version", in.Version, "env", in.Env, "service", in.Service.Name),
+		sigs: newSignatures(in.Trust, in.Product, nil),
 	}
 	if err := d.listen(ctx); err != nil {
 		return d.res, err
@@ -112,13 +127,35 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	if in.Canary != nil && len(in.Canary.Steps) > 0 {
 		weight = in.Canary.Steps[0].Weight
 	}
+	// The new version starts with no user traffic and is smoke-tested
+	// alone through the router's test route; only then does it take its
+	// first share. Deploys recorded before the test route replay without.
+	testRoute := workflow.GetVersion(ctx, "test-route", workflow.DefaultVersion, 1) == 1
+	first := weight
+	if testRoute {
+		first = 0
+	}
 	d.phase(ctx, "deploy")
 	var routed contract.DeployOutcome
 	err = runIn(ctx, in.Env, contract.DeployName, contract.DeployRequest{
-		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: weight,
+		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: first,
 	}, &routed)
 	if err != nil {
 		return d.rollback(ctx, "deploy failed: "+cause(err))
+	}
+	if testRoute && routed.Canary {
+		d.phase(ctx, "smoke through the test route")
+		err := runIn(ctx, in.Env, contract.SmokeName, contract.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service, Route: contract.RouteCanary}, nil)
+		if err != nil {
+			return d.rollback(ctx, "test route: smoke test failed before any user traffic: "+cause(err))
+		}
+		if err := d.traffic(ctx, weight); err != nil {
+			return d.rollback(ctx, "set canary weight: "+cause(err))
+		}
+	}
+	if testRoute && !routed.Canary {
+		// The first version of a service went straight to stable.
+		weight = 100
 	}
 	// The first version of a service goes straight to stable: there is no
 	// baseline to judge a canary against, so its steps are skipped.
@@ -134,6 +171,12 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	d.phase(ctx, "smoke")
 	if err := runIn(ctx, in.Env, contract.SmokeName, contract.SmokeRequest{Product: in.Product, Env: in.Env, Service: in.Service}, nil); err != nil {
 		return d.rollback(ctx, "smoke test failed: "+cause(err))
+	}
+	// Deploys recorded before the bake replay without it.
+	if in.Bake > 0 && !d.full.IsZero() && workflow.GetVersion(ctx, "bake", workflow.DefaultVersion, 1) == 1 {
+		if reason, ok := d.bake(ctx); !ok {
+			return d.rollback(ctx, "bake: "+reason)
+		}
 	}
 	// The previous version kept running until now, so a rollback up to
 	// this point was a switch of the router; now it can go. Deploys
@@ -198,7 +241,69 @@ func (d *serviceDeploy) canary(ctx workflow.Context) (string, bool) {
 	if err := d.traffic(ctx, 100); err != nil {
 		return "promote canary: " + cause(err), false
 	}
+	d.full = workflow.Now(ctx)
 	return "", true
+}
+
+// bake keeps the previous version running for the bake period after full
+// traffic, judging the new version twice every analysis interval (the
+// last canary step's pause), each time over the interval just ended,
+// against the previous version's last baseline. A failing verdict ends
+// it: the caller switches the router back.
+func (d *serviceDeploy) bake(ctx workflow.Context) (string, bool) {
+	c := d.in.Canary
+	last := len(c.Steps) - 1
+	every := c.Steps[last].Pause
+	end := d.full.Add(d.in.Bake)
+	// A person's rollback during the bake switches the router back at
+	// once. Deploys recorded before it replay without.
+	if workflow.GetVersion(ctx, "bake-rollback", workflow.DefaultVersion, 1) == 1 {
+		d.baking, d.decision = true, nil
+		defer func() { d.baking = false }()
+	}
+	// Judged twice an interval, each time over the interval just ended,
+	// a degradation that starts just before a verdict (too few of its
+	// requests to fail it) is caught half an interval later, not a whole
+	// one. Deploys recorded before judge once an interval.
+	step := every
+	if workflow.GetVersion(ctx, "bake-half-interval", workflow.DefaultVersion, 1) == 1 {
+		step = every / 2
+	}
+	for {
+		now := workflow.Now(ctx)
+		if !now.Before(end) {
+			return "", true
+		}
+		d.phase(ctx, fmt.Sprintf("bake: %s of %s at full traffic, the previous version still running", now.Sub(d.full).Round(time.Second), d.in.Bake))
+		if d.baking {
+			if _, err := workflow.AwaitWithTimeout(ctx, min(step, end.Sub(now)), func() bool { return d.decision != nil }); err != nil {
+				return "bake interrupted: " + err.Error(), false
+			}
+			if r := d.decision; r != nil {
+				why := fmt.Sprintf("%s rolled it back during the bake", r.Person)
+				if r.Reason != "" {
+					why += ": " + r.Reason
+				}
+				return why, false
+			}
+		} else if err := workflow.Sleep(ctx, min(step, end.Sub(now))); err != nil {
+			return "bake interrupted: " + err.Error(), false
+		}
+		var v contract.Verdict
+		err := runIn(ctx, d.in.Env, contract.AnalyzeName, contract.AnalyzeRequest{
+			Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Canary: *c, Step: last, Window: every, Baseline: d.full,
+		}, &v)
+		if err != nil {
+			return "analysis: " + cause(err), false
+		}
+		v.Step, v.Weight, v.Bake = last, 100, true
+		d.res.Verdicts = append(d.res.Verdicts, v)
+		d.log.Info("bake verdict", "class", v.Class, "score", v.Score, "noData", v.NoData)
+		if v.Class == contract.Fail {
+			return fmt.Sprintf("degraded %s after taking all the traffic, against the previous version's last baseline (score %.0f): %s",
+				workflow.Now(ctx).Sub(d.full).Round(time.Second), v.Score, v.Detail), false
+		}
+	}
 }
 
 // canaryExtensions is how many more pauses a canary step with too little
@@ -324,10 +429,25 @@ func (d *serviceDeploy) listen(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, contract.CanaryDecision,
 		func(ctx workflow.Context, req CanaryDecisionRequest) (DeployResult, error) {
+			if _, err := d.sigs.accept(ctx, contract.CanaryDecision, req); err != nil {
+				return d.res, err
+			}
 			d.decision = &req
 			return d.res, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req CanaryDecisionRequest) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req CanaryDecisionRequest) error {
+			if _, err := d.sigs.check(ctx, contract.CanaryDecision, req); err != nil {
+				return fmt.Errorf("canary decision refused for %s: %w", req.Person, err)
+			}
+			if d.baking && !d.asking {
+				if req.Continue {
+					return fmt.Errorf("%s on %s is baking, not waiting for a decision; during the bake only a rollback may be asked for", d.in.Service.Name, d.in.Env)
+				}
+				if !slices.Contains(d.in.Deciders, req.Person) {
+					return fmt.Errorf("%s may not roll back this deploy (allowed: the release manager, the %s approvers and those who approve exceptions)", req.Person, d.in.Env)
+				}
+				return nil
+			}
 			if !d.asking {
 				return fmt.Errorf("the canary of %s on %s is not waiting for a decision (phase: %s)", d.in.Service.Name, d.in.Env, d.res.Phase)
 			}

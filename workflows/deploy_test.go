@@ -12,6 +12,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/window"
 )
 
 // withCanary gives prod a two-step canary and no gates, so a release goes
@@ -20,7 +21,7 @@ func withCanary(p *config.Pipeline) {
 	for _, env := range []string{config.Stage, config.Prod} {
 		e := p.Environments[env]
 		e.Signoffs = nil
-		e.Window = nil
+		e.Window = &window.Spec{Always: true}
 		p.Environments[env] = e
 	}
 	prod := p.Environments[config.Prod]
@@ -57,18 +58,18 @@ func TestCanary(t *testing.T) {
 		weights  string
 		windows  string // of the analyses, when set
 	}{
-		{name: "pass_ramps_through_every_step_then_full", verdicts: []string{"pass", "pass", "pass", "pass"}, weights: "50,100,50,100"},
-		{name: "fail_rolls_back_automatically", verdicts: []string{"pass", "fail"}, wantErr: "canary failed at 50%", rollback: true, weights: "50"},
+		{name: "pass_ramps_through_every_step_then_full", verdicts: []string{"pass", "pass", "pass", "pass"}, weights: "100,100,10,50,100,10,50,100"},
+		{name: "fail_rolls_back_automatically", verdicts: []string{"pass", "fail"}, wantErr: "canary failed at 50%", rollback: true, weights: "100,100,10,50"},
 		{name: "marginal_continues_when_a_person_says_so", verdicts: []string{"marginal", "pass", "pass", "pass"},
-			decide: &CanaryDecisionRequest{Person: "sam", Continue: true}, weights: "50,100,50,100"},
+			decide: &CanaryDecisionRequest{Person: "sam", Continue: true}, weights: "100,100,10,50,100,10,50,100"},
 		{name: "marginal_rolls_back_when_a_person_says_so", verdicts: []string{"marginal"},
-			decide: &CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "latency creeping"}, wantErr: "sam chose to roll back", rollback: true},
-		{name: "marginal_without_decision_rolls_back_at_the_timeout", verdicts: []string{"marginal"}, wantErr: "nobody decided within 30m", rollback: true},
+			decide: &CanaryDecisionRequest{Person: "sam", Continue: false, Reason: "latency creeping"}, wantErr: "sam chose to roll back", rollback: true, weights: "100,100,10"},
+		{name: "marginal_without_decision_rolls_back_at_the_timeout", verdicts: []string{"marginal"}, wantErr: "nobody decided within 30m", rollback: true, weights: "100,100,10"},
 		{name: "no_data_is_watched_longer_then_judged_over_the_whole_time", verdicts: []string{"nodata", "nodata", "pass", "pass", "pass", "pass"},
-			weights: "50,100,50,100", windows: "0s,10m0s,15m0s,0s,0s,0s"},
+			weights: "100,100,10,50,100,10,50,100", windows: "0s,10m0s,15m0s,0s,0s,0s"},
 		{name: "no_data_throughout_asks_a_person_and_rolls_back_at_the_timeout", verdicts: []string{"nodata", "nodata", "nodata", "nodata"},
-			wantErr: "nobody decided within 30m", rollback: true, windows: "0s,10m0s,15m0s,20m0s"},
-		{name: "failed_smoke_test_on_stage_rolls_back_and_stops", verdicts: []string{"pass", "pass"}, fail: contract.SmokeName, wantErr: "deploy auth-server to stage failed", rollback: true},
+			wantErr: "nobody decided within 30m", rollback: true, weights: "100,100,10", windows: "0s,10m0s,15m0s,20m0s"},
+		{name: "failed_smoke_test_through_the_test_route_rolls_back_before_any_traffic_and_the_others_still_deploy", verdicts: []string{"pass", "pass"}, fail: contract.SmokeName, wantErr: "2 of 2 service(s) failed on stage (the others were deployed all the same)", rollback: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 )
 
 // freezeLog bounds the past freezes a freeze workflow keeps.
@@ -24,6 +26,8 @@ const freezeContinueAfter = 500
 type FreezeRequest struct {
 	By     string `json:"by"`
 	Reason string `json:"reason,omitempty"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 func (r FreezeRequest) who() string { return r.By }
@@ -36,6 +40,9 @@ type FreezeInput struct {
 	Past     []contract.Freeze `json:"past,omitempty"`
 	// Watchers are the releases waiting for the freeze to end.
 	Watchers []string `json:"watchers,omitempty"`
+	// Nonces are the signed requests accepted and not yet expired, so
+	// none is used twice across continue-as-new.
+	Nonces map[string]time.Time `json:"nonces,omitempty"`
 }
 
 // FreezeStatus is what the freeze query returns.
@@ -50,6 +57,7 @@ type freezer struct {
 	in      FreezeInput
 	log     log.Logger
 	changes int
+	sigs    *signatures
 }
 
 // FreezeWorkflow holds one product's production freeze (ID freeze/PRODUCT).
@@ -60,23 +68,34 @@ type freezer struct {
 // approvers and release managers may do either.
 func FreezeWorkflow(ctx workflow.Context, in FreezeInput) (FreezeStatus, error) {
 	f := &freezer{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product)}
+	f.sigs = newSignatures(trustOf(in.Pipeline), in.Pipeline.Product, in.Nonces)
+	f.in.Nonces = f.sigs.used
 	if err := workflow.SetQueryHandler(ctx, contract.QueryFreeze, func() (FreezeStatus, error) { return f.status(), nil }); err != nil {
 		return f.status(), err
 	}
 	for _, m := range []struct {
 		name  string
-		check func(FreezeRequest) error
+		check func(workflow.Context, FreezeRequest) error
 		apply func(workflow.Context, FreezeRequest)
 	}{
 		{contract.FreezeProduct, f.checkFreeze, f.freeze},
 		{contract.UnfreezeProduct, f.checkUnfreeze, f.unfreeze},
 	} {
+		valid := func(ctx workflow.Context, req FreezeRequest) error {
+			if _, err := f.sigs.check(ctx, m.name, req); err != nil {
+				return fmt.Errorf("%s refused for %s: %w", m.name, req.By, err)
+			}
+			return m.check(ctx, req)
+		}
 		err := workflow.SetUpdateHandlerWithOptions(ctx, m.name,
 			func(ctx workflow.Context, req FreezeRequest) (FreezeStatus, error) {
+				if _, err := f.sigs.accept(ctx, m.name, req); err != nil {
+					return f.status(), err
+				}
 				m.apply(ctx, req)
 				return f.status(), nil
 			},
-			workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req FreezeRequest) error { return m.check(req) }},
+			workflow.UpdateHandlerOptions{Validator: valid},
 		)
 		if err != nil {
 			return f.status(), err
@@ -86,10 +105,11 @@ func FreezeWorkflow(ctx workflow.Context, in FreezeInput) (FreezeStatus, error) 
 			for {
 				var req FreezeRequest
 				ch.Receive(ctx, &req)
-				if err := m.check(req); err != nil {
+				if err := valid(ctx, req); err != nil {
 					f.log.Warn("freeze signal refused", "message", m.name, "by", req.By, "reason", err.Error())
 					continue
 				}
+				f.sigs.accept(ctx, m.name, req)
 				m.apply(ctx, req)
 			}
 		})
@@ -121,10 +141,15 @@ func (f *freezer) status() FreezeStatus {
 	return FreezeStatus{Product: f.in.Pipeline.Product, Current: f.in.Current, Past: f.in.Past, Watchers: f.in.Watchers}
 }
 
-// mayFreeze refuses anyone but listed approvers and release managers.
-func (f *freezer) mayFreeze(person, what string) error {
+// mayFreeze refuses anyone the pipeline's permissions do not allow
+// (before permissions: anyone but listed approvers and release managers).
+func (f *freezer) mayFreeze(ctx workflow.Context, person, what string) error {
 	if strings.TrimSpace(person) == "" {
 		return fmt.Errorf("who wants to %s %s? give the person's name", what, f.in.Pipeline.Product)
+	}
+	p := f.in.Pipeline
+	if ok, err := p.May(what, person, config.Who{Oncall: p.OncallNow(workflow.Now(ctx))}); ok || err != nil {
+		return err
 	}
 	if slices.Contains(f.in.Pipeline.Release.Managers, person) {
 		return nil
@@ -138,8 +163,8 @@ func (f *freezer) mayFreeze(person, what string) error {
 	return fmt.Errorf("%s may not %s %s: only listed approvers and release managers may", person, what, f.in.Pipeline.Product)
 }
 
-func (f *freezer) checkFreeze(req FreezeRequest) error {
-	if err := f.mayFreeze(req.By, "freeze"); err != nil {
+func (f *freezer) checkFreeze(ctx workflow.Context, req FreezeRequest) error {
+	if err := f.mayFreeze(ctx, req.By, config.ActFreeze); err != nil {
 		return err
 	}
 	if strings.TrimSpace(req.Reason) == "" {
@@ -159,8 +184,8 @@ func (f *freezer) freeze(ctx workflow.Context, req FreezeRequest) {
 		f.in.Pipeline.Product, req.By, req.Reason))
 }
 
-func (f *freezer) checkUnfreeze(req FreezeRequest) error {
-	if err := f.mayFreeze(req.By, "unfreeze"); err != nil {
+func (f *freezer) checkUnfreeze(ctx workflow.Context, req FreezeRequest) error {
+	if err := f.mayFreeze(ctx, req.By, config.ActUnfreeze); err != nil {
 		return err
 	}
 	if !f.in.Current.Frozen {
@@ -193,16 +218,45 @@ func (f *freezer) unfreeze(ctx workflow.Context, req FreezeRequest) {
 		f.in.Pipeline.Product, req.By, lifted.Reason, len(watchers)))
 }
 
-// post announces a change of the freeze in the product's Slack channel.
+// post announces a change of the freeze in the product's channels.
 func (f *freezer) post(ctx workflow.Context, text string) {
-	s := f.in.Pipeline.Notifications.Slack
-	if s == nil {
+	req := contract.NotifyRequest{Product: f.in.Pipeline.Product, Text: text, Stage: "freeze", Event: contract.EventFreeze}
+	if !channels(f.in.Pipeline.Notifications, &req) {
 		return
 	}
-	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
-		Product: f.in.Pipeline.Product, Channel: s.Channel, TokenEnv: s.TokenEnv, Text: text, Stage: "freeze",
-	}, nil)
-	if err != nil {
-		f.log.Warn("Slack message not posted", "error", err)
+	if err := run(ctx, contract.NotifyName, req, nil); err != nil {
+		f.log.Warn("freeze message not sent", "error", err)
 	}
+}
+
+// waitFreeze waits while the product's production is frozen, until the
+// freeze is lifted or an exception is approved, and says whether it waited.
+func (r *release) waitFreeze(ctx workflow.Context, stage string) (bool, error) {
+	var fz contract.Freeze
+	err := run(ctx, contract.FreezeCheckName, contract.FreezeCheckRequest{
+		Product: r.in.Pipeline.Product, Watcher: workflow.GetInfo(ctx).WorkflowExecution.ID,
+	}, &fz)
+	if err != nil {
+		return false, err
+	}
+	if !fz.Frozen {
+		return false, nil
+	}
+	r.st.Freeze = &fz
+	r.lifted = nil
+	what := fmt.Sprintf("production frozen by %s since %s: %s; waiting for the freeze to be lifted or an approved exception",
+		fz.By, fz.Since.UTC().Format("2006-01-02 15:04 MST"), fz.Reason)
+	r.wait(ctx, stage, Waiting, what)
+	_, _ = r.post(ctx, stage, fmt.Sprintf("%s %s: %s", r.st.Product, r.st.Version, what), nil)
+	if err := workflow.Await(ctx, func() bool { return r.lifted != nil || r.st.Exception != nil || r.st.Abort != nil }); err != nil {
+		return true, err
+	}
+	if r.st.Abort != nil {
+		return true, errAborted
+	}
+	if r.lifted != nil {
+		r.st.Freeze = r.lifted
+		r.detail(ctx, stage, fmt.Sprintf("freeze lifted by %s", r.lifted.LiftedBy))
+	}
+	return true, nil
 }

@@ -151,7 +151,7 @@ func TestFreezeWorkflow(t *testing.T) {
 		func() { h.expect(contract.UnfreezeProduct, FreezeRequest{By: "sam"}, "is not frozen") },
 		func() { h.expect(contract.FreezeProduct, FreezeRequest{By: "sam"}, "needs a reason") },
 		func() {
-			h.expect(contract.FreezeProduct, FreezeRequest{By: "mallory", Reason: "x"}, "only listed approvers")
+			h.expect(contract.FreezeProduct, FreezeRequest{By: "mallory", Reason: "x"}, "mallory may not freeze shop: permissions.freeze allows sre (sam, sasha), managers (maria)")
 		},
 		func() { h.expect(contract.FreezeProduct, FreezeRequest{Reason: "x"}, "give the person's name") },
 		func() { h.mustUpdate(contract.FreezeProduct, FreezeRequest{By: "sam", Reason: "payments migration"}) },
@@ -161,7 +161,9 @@ func TestFreezeWorkflow(t *testing.T) {
 		func() { watch("release/shop/v1.101.0", true) },
 		func() { watch("release/shop/v1.102.0", true) },
 		func() { watch("release/shop/v1.101.0", true) },
-		func() { h.expect(contract.UnfreezeProduct, FreezeRequest{By: "mallory"}, "only listed approvers") },
+		func() {
+			h.expect(contract.UnfreezeProduct, FreezeRequest{By: "mallory"}, "mallory may not unfreeze shop")
+		},
 		func() { h.mustUpdate(contract.UnfreezeProduct, FreezeRequest{By: "sasha"}) },
 		func() { watch("release/shop/v1.103.0", false) },
 		func() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/signalman/signalman/internal/config"
+	"github.com/signalman/signalman/internal/identity"
 )
 
 // Verdicts a signoff carries. Green lets the release go on; yellow and red
@@ -27,6 +28,8 @@ type SignoffRequest struct {
 	Reason  string `json:"reason,omitempty"`
 	// Via says where the signoff came from: cli, slack, ui.
 	Via string `json:"via,omitempty"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // Exception reasons that may open a closed deploy window.
@@ -44,6 +47,8 @@ type OverrideRequest struct {
 	Person        string `json:"person"`
 	Reason        string `json:"reason"`
 	Justification string `json:"justification"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // Decisions a release manager can take on a held release.
@@ -57,12 +62,16 @@ type DecisionRequest struct {
 	Person   string `json:"person"`
 	Decision string `json:"decision"`
 	Reason   string `json:"reason,omitempty"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // AbortRequest stops a release.
 type AbortRequest struct {
 	Person string `json:"person"`
 	Reason string `json:"reason"`
+	// Auth is the person's signed statement of this request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // gate is the signoff rule set of one environment.

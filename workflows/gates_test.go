@@ -33,7 +33,7 @@ func TestGates_refuse_with_a_reason(t *testing.T) {
 		{"decision_when_not_held", contract.Decide, DecisionRequest{Person: "alice", Decision: DecideAbort}, "is not held"},
 		{"exception_bad_reason", contract.OverrideWindow, OverrideRequest{Person: "sam", Reason: "friday-feeling", Justification: "x"}, `exception reason "friday-feeling" is not one of`},
 		{"exception_without_justification", contract.OverrideWindow, OverrideRequest{Person: "sam", Reason: ProdDown}, "needs a written justification"},
-		{"exception_from_non_sre", contract.OverrideWindow, OverrideRequest{Person: "quinn", Reason: ProdDown, Justification: "down"}, "quinn is not a listed sre approver"},
+		{"exception_from_non_sre", contract.OverrideWindow, OverrideRequest{Person: "quinn", Reason: ProdDown, Justification: "down"}, "quinn may not override-window shop: permissions.override-window allows sre"},
 		{"exception_from_triggerer", contract.OverrideWindow, OverrideRequest{Person: "alice", Reason: ProdDown, Justification: "down"}, "alice triggered this release and cannot approve its exception"},
 		{"abort_without_reason", contract.Abort, AbortRequest{Person: "alice"}, "an abort needs a reason"},
 		{"abort_without_person", contract.Abort, AbortRequest{Reason: "wrong commit"}, "who is aborting"},
@@ -180,7 +180,7 @@ func TestHold(t *testing.T) {
 			if st.State != Held || st.stage(StageQASignoff).State != Held {
 				t.Errorf("state %s, qa-signoff %s: want held", st.State, st.stage(StageQASignoff).State)
 			}
-			h.expect(contract.Decide, DecisionRequest{Person: "quinn", Decision: DecideAbort}, "quinn is not the release manager")
+			h.expect(contract.Decide, DecisionRequest{Person: "quinn", Decision: DecideAbort}, "quinn may not decide shop: permissions.decide allows trigger (alice), managers (alice, maria)")
 			h.expect(contract.Signoff, SignoffRequest{Env: config.Stage, Person: "quentin", Verdict: Green}, "stage signoff gate of shop v1.101.0 is not open")
 			h.mustUpdate(contract.Decide, DecisionRequest{Person: "alice", Decision: DecideAbort, Reason: "not shipping a slow search"})
 		})
@@ -339,10 +339,14 @@ func TestFailures(t *testing.T) {
 			t.Error("built after failed tests")
 		}
 	})
-	t.Run("unverified_image_stops_the_services_after_it", func(t *testing.T) {
+	t.Run("unverified_image_stops_the_services_after_it_when_stage_says_stop", func(t *testing.T) {
 		h := newHarness(t, thursday2pm)
 		h.fail[contract.VerifyName] = "no valid signature for the configured key"
-		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
+		h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, func(p *config.Pipeline) {
+			e := p.Environments[config.Stage]
+			e.OnFailure = config.StopRelease
+			p.Environments[config.Stage] = e
+		}))
 		st, err := h.result()
 		if err == nil || !strings.Contains(st.Error, "deploy auth-server to stage failed, 1 service(s) after it not deployed") {
 			t.Fatalf("error %v, status error %q", err, st.Error)

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -47,6 +49,7 @@ environments:
       timezone: America/New_York
     signoffs:
       - role: sre
+auth: claimed
 approvers:
   qa: [quinn, quentin]
   sre: [sam, sasha]
@@ -92,6 +95,12 @@ type harness struct {
 	noBaseline bool
 	// freeze is what FreezeCheck answers.
 	freeze contract.Freeze
+	// running is what each environment's record says runs there, by
+	// service; the release's deploys and rollbacks update it.
+	running map[string]map[string]contract.Running
+	// envSignals are the signals sent to environment records, as
+	// "env/shop/prod let-go release/shop/v1.101.0".
+	envSignals []string
 	// candidate is what CandidateCheck answers.
 	candidate contract.CandidateCheck
 	// open are the pull requests OpenPulls answers, one list per call.
@@ -194,6 +203,38 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	h.register(contract.PromoteName, func(ctx context.Context, req contract.PromoteRequest) error {
 		return h.record(ctx, contract.PromoteName, req)
 	})
+	h.running = map[string]map[string]contract.Running{}
+	h.register(contract.ClaimEnvName, func(ctx context.Context, req contract.ClaimRequest) (contract.Grant, error) {
+		h.mu.Lock()
+		g := contract.Grant{Granted: true, Running: maps.Clone(h.running[req.Env])}
+		h.mu.Unlock()
+		return g, h.record(ctx, contract.ClaimEnvName, req)
+	})
+	h.register(contract.ReadEnvName, func(ctx context.Context, req contract.ReadEnvRequest) (contract.EnvState, error) {
+		h.mu.Lock()
+		st := contract.EnvState{Product: req.Product, Env: req.Env, Running: maps.Clone(h.running[req.Env])}
+		h.mu.Unlock()
+		return st, h.record(ctx, contract.ReadEnvName, req)
+	})
+	for _, name := range []string{contract.EnvLetGo, contract.EnvDeployed} {
+		h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", name, mock.Anything).Return(
+			func(_, id, _, name string, arg any) error {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				switch a := arg.(type) {
+				case string:
+					h.envSignals = append(h.envSignals, id+" "+name+" "+a)
+				case contract.Running:
+					h.envSignals = append(h.envSignals, fmt.Sprintf("%s %s %s %s", id, name, a.Service, a.Version))
+					env := strings.TrimPrefix(id, "env/shop/")
+					if h.running[env] == nil {
+						h.running[env] = map[string]contract.Running{}
+					}
+					h.running[env][a.Service] = a
+				}
+				return nil
+			})
+	}
 	h.register(contract.FreezeCheckName, func(ctx context.Context, req contract.FreezeCheckRequest) (contract.Freeze, error) {
 		h.mu.Lock()
 		fz := h.freeze

@@ -11,11 +11,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/version"
 )
-
-// TaskQueue is the queue the worker polls.
-const TaskQueue = "signalman"
 
 // Search attributes that make releases findable in the Temporal UI.
 var (
@@ -76,4 +74,8 @@ func Register(r Registry) {
 	r.RegisterWorkflowWithOptions(TrainWorkflow, workflow.RegisterOptions{Name: "TrainWorkflow"})
 	r.RegisterWorkflowWithOptions(FreezeWorkflow, workflow.RegisterOptions{Name: "FreezeWorkflow"})
 	r.RegisterWorkflowWithOptions(CandidateWorkflow, workflow.RegisterOptions{Name: "CandidateWorkflow"})
+	r.RegisterWorkflowWithOptions(EnvironmentWorkflow, workflow.RegisterOptions{Name: contract.EnvironmentWorkflowName})
+	r.RegisterWorkflowWithOptions(PreviewWorkflow, workflow.RegisterOptions{Name: "PreviewWorkflow"})
+	r.RegisterWorkflowWithOptions(GCWorkflow, workflow.RegisterOptions{Name: "GCWorkflow"})
+	r.RegisterWorkflowWithOptions(FollowWorkflow, workflow.RegisterOptions{Name: "FollowWorkflow"})
 }

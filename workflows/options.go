@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -19,6 +20,13 @@ func run(ctx workflow.Context, name string, req, out any) error {
 // runIn executes the named activity in environment env: a Deploy
 // activity goes to that environment's deployers.
 func runIn(ctx workflow.Context, env, name string, req, out any) error {
+	return runWithin(ctx, env, name, req, out, 0)
+}
+
+// runWithin is runIn, giving up (retries included) after within, if set:
+// for what must not hold a release up when the workers of its role are
+// away, such as a change preview.
+func runWithin(ctx workflow.Context, env, name string, req, out any, within time.Duration) error {
 	a, ok := contract.Lookup(name)
 	if !ok {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("activity %s is not in the contract", name), ErrInvalid, nil)
@@ -31,6 +39,9 @@ func runIn(ctx workflow.Context, env, name string, req, out any) error {
 		o.RetryPolicy = contract.Retry
 	}
 	o.TaskQueue = contract.Queue(a.Role, env)
+	if within > 0 {
+		o.ScheduleToCloseTimeout = within
+	}
 	o.WaitForCancellation = true
 	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
 	if out == nil {

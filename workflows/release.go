@@ -3,6 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 	"github.com/signalman/signalman/internal/version"
 )
 
@@ -26,6 +29,8 @@ type ReleaseInput struct {
 	// Manager is the release manager when not the person who triggered it
 	// (a scheduled candidate's): they decide on held releases.
 	Manager string `json:"manager,omitempty"`
+	// Auth is TriggeredBy's signed statement of this start.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // Failure types a release ends with.
@@ -41,6 +46,7 @@ var errAborted = errors.New("release aborted")
 // release is the state of one ReleaseWorkflow run.
 type release struct {
 	in     ReleaseInput
+	sigs   *signatures
 	st     Status
 	log    log.Logger
 	gateOn string           // the environment whose signoff gate is open, if any
@@ -53,16 +59,40 @@ type release struct {
 	// stopWaits cancels the context of gates, timers and read-only stages
 	// when the release is aborted.
 	stopWaits workflow.CancelFunc
+	// safety is true for releases started since the production safety
+	// rules: one release per environment, deploys that fit the window, no
+	// downgrades, whole-release rollback. Releases recorded before them
+	// replay without.
+	safety bool
+	// claimed are the environments the release holds or waits for, in
+	// the order it claimed them; before is what ran in each when its turn
+	// came, by service.
+	claimed []string
+	before  map[string]map[string]contract.Running
+	// plan is the release's stages, from its pipeline's environments.
+	plan []stage
 }
 
 // ReleaseWorkflow carries one version from tag to production: tag, test,
 // build, sign, deploy to stage, QA signoff, SRE approval, deploy window,
 // canary, promote, announce.
 func ReleaseWorkflow(ctx workflow.Context, in ReleaseInput) (Status, error) {
+	sigs := newSignatures(trustOf(in.Pipeline), in.Pipeline.Product, nil)
+	// A train's release is started by the train, which holds the
+	// request that made it; a person's start is signed by that person.
+	var started *Approval
+	if workflow.GetInfo(ctx).ParentWorkflowExecution == nil {
+		a, err := sigs.checkStart(ctx, ActionReleaseStart, in)
+		if err != nil {
+			return Status{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("release %s of %s by %s refused: %v", in.Version, in.Pipeline.Product, in.TriggeredBy, err), contract.ErrRefused, nil)
+		}
+		started = a
+	}
 	r, err := newRelease(ctx, in)
 	if err != nil {
 		return Status{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalid, nil)
 	}
+	r.sigs, r.st.StartAuth = sigs, started
 	// An abort cancels the stoppable context at once. Stages that run on it
 	// stop cleanly: gates and timers end, activities are cancelled (a tag
 	// not yet pushed is not pushed; a push under way finishes), and a
@@ -76,44 +106,69 @@ func ReleaseWorkflow(ctx workflow.Context, in ReleaseInput) (Status, error) {
 		return r.st, err
 	}
 	tagStops := workflow.GetVersion(ctx, "stoppable-tag", workflow.DefaultVersion, 1) == 1
+	r.safety = workflow.GetVersion(ctx, "safety-rules", workflow.DefaultVersion, 1) == 1
 
-	steps := []struct {
-		name      string
-		stoppable bool
-		run       func(workflow.Context) error
-	}{
-		{StageTag, tagStops, r.tag},
-		{StageTest, true, r.test},
-		{StageBuild, true, r.build},
-		{StageSign, true, r.sign},
-		{StageDeployStage, true, func(ctx workflow.Context) error { return r.deploy(ctx, config.Stage) }},
-		{StageQASignoff, true, func(ctx workflow.Context) error { return r.signoffs(ctx, config.Stage) }},
-		{StageApproval, true, func(ctx workflow.Context) error { return r.signoffs(ctx, config.Prod) }},
-		{StageWindow, true, r.window},
-		{StageCanary, true, func(ctx workflow.Context) error { return r.deploy(ctx, config.Prod) }},
-		{StagePromote, false, r.promote},
-		{StageAnnounce, false, r.announce},
-	}
-	for _, s := range steps {
+	for i := 0; i < len(r.plan); {
 		if r.st.Abort != nil {
 			return r.aborted(ctx)
 		}
-		r.enter(ctx, s.name)
-		sctx := ctx
-		if s.stoppable {
-			sctx = stoppable
+		// A stage and those that run with it (the deploys of a wave).
+		j := i + 1
+		for j < len(r.plan) && r.plan[j].with {
+			j++
 		}
-		err := s.run(sctx)
-		if r.st.Abort != nil && err != nil {
-			r.leave(ctx, s.name, Aborted)
+		group := r.plan[i:j]
+		i = j
+		errs := make([]error, len(group))
+		contextOf := func(s stage) workflow.Context {
+			if s.stops && (s.name != StageTag || tagStops) {
+				return stoppable
+			}
+			return ctx
+		}
+		for _, s := range group {
+			r.enter(ctx, s.name)
+		}
+		if len(group) == 1 {
+			errs[0] = group[0].run(r, contextOf(group[0]))
+		} else {
+			wg := workflow.NewWaitGroup(ctx)
+			for k, s := range group {
+				wg.Add(1)
+				workflow.Go(contextOf(s), func(gctx workflow.Context) {
+					defer wg.Done()
+					errs[k] = s.run(r, gctx)
+				})
+			}
+			wg.Wait(ctx)
+		}
+		var failed *stage
+		var why []error
+		for k, s := range group {
+			switch {
+			case errs[k] == nil:
+				r.leave(ctx, s.name, Done)
+			case r.st.Abort != nil:
+				r.leave(ctx, s.name, Aborted)
+			default:
+				if failed == nil {
+					failed = &group[k]
+				}
+				why = append(why, errs[k])
+			}
+		}
+		if r.st.Abort != nil && (failed != nil || slices.ContainsFunc(errs, func(err error) bool { return err != nil })) {
 			return r.aborted(ctx)
 		}
-		if err != nil {
-			return r.failed(ctx, s.name, err)
+		if failed != nil {
+			if len(why) > 1 {
+				return r.failed(ctx, failed.name, errors.New(joinCauses(why)))
+			}
+			return r.failed(ctx, failed.name, why[0])
 		}
-		r.leave(ctx, s.name, Done)
 	}
 	r.st.State = Succeeded
+	r.letGoAll(ctx)
 	r.finish(ctx)
 	r.log.Info("release succeeded")
 	return r.st, nil
@@ -150,8 +205,10 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 			Started:     workflow.Now(ctx),
 		},
 	}
-	for _, name := range Stages {
-		r.st.Stages = append(r.st.Stages, StageStatus{Name: name, State: Pending})
+	r.plan = plan(in.Pipeline)
+	for _, s := range r.plan {
+		prod := s.env != "" && s.name == DeployStage(s.env) && in.Pipeline.IsProduction(s.env)
+		r.st.Stages = append(r.st.Stages, StageStatus{Name: s.name, Env: s.env, Production: prod, State: Pending})
 	}
 	return r, nil
 }
@@ -285,72 +342,33 @@ func (r *release) sign(ctx workflow.Context) error {
 	return nil
 }
 
-// deploy deploys every service to env, in configured order, each as a
-// child workflow; the first failure stops the services after it.
-func (r *release) deploy(ctx workflow.Context, env string) error {
-	p := r.in.Pipeline
-	e := p.Environments[env]
-	stage := r.st.Stage
-	services := p.OrderedServices()
-	for i, svc := range services {
-		r.detail(ctx, stage, fmt.Sprintf("%s (%d of %d)", svc.Name, i+1, len(services)))
-		art, ok := r.artifact(svc.Name)
-		if !ok {
-			return fmt.Errorf("deploy %s to %s: no artifact was built for it", svc.Name, env)
-		}
-		r.st.Deploying = DeployID(p.Product, r.in.Version, env, svc.Name)
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:          r.st.Deploying,
-			WaitForCancellation: true,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				ProductKey.ValueSet(p.Product), TrainKey.ValueSet(int64(r.st.Train)),
-				VersionKey.ValueSet(r.in.Version), EnvironmentKey.ValueSet(env), StageKey.ValueSet(StageDeploying)),
-		})
-		var res DeployResult
-		err := workflow.ExecuteChildWorkflow(cctx, ServiceDeployWorkflow, DeployInput{
-			Product:    p.Product,
-			Version:    r.in.Version,
-			Commit:     r.st.Commit,
-			RepoURL:    p.Repository.URL,
-			Env:        env,
-			Target:     e.Target,
-			Service:    svc,
-			Canary:     e.Canary,
-			Artifact:   art,
-			Migrations: p.MigrationsBefore(svc.Name),
-			Deciders:   r.deciders(env),
-			Slack:      r.deploySlack(),
-			VerifyKeys: e.VerifyKeys,
-		}).Get(ctx, &res)
-		r.st.Deploying = ""
-		if err != nil {
-			failed := DeployResult{Service: svc.Name, Env: env, Digest: art.Digest, Outcome: Failed, Reason: err.Error()}
-			// A rolled-back deploy carries its result, verdicts and all.
-			var app *temporal.ApplicationError
-			if errors.As(err, &app) && app.Type() == ErrRolledBack && app.HasDetails() && app.Details(&res) == nil {
-				failed = res
-			}
-			r.st.Deploys = append(r.st.Deploys, failed)
-			return fmt.Errorf("deploy %s to %s failed, %d service(s) after it not deployed: %s", svc.Name, env, len(services)-i-1, cause(err))
-		}
-		r.st.Deploys = append(r.st.Deploys, res)
-	}
-	r.detail(ctx, stage, fmt.Sprintf("%d service(s) on %s", len(services), env))
-	return nil
-}
-
-// promote makes this release the stable production version.
+// promote makes this release the stable version of every production
+// environment, and lets go of them.
 func (r *release) promote(ctx workflow.Context) error {
-	err := runIn(ctx, config.Prod, contract.PromoteName, contract.PromoteRequest{
-		Product:   r.in.Pipeline.Product,
-		Version:   r.in.Version,
-		Env:       config.Prod,
-		Artifacts: r.st.Artifacts,
-	}, nil)
-	if err != nil {
-		return err
+	prod := r.in.Pipeline.Production()
+	if len(prod) == 0 {
+		r.skip(ctx, StagePromote, "no production environment")
+		return nil
 	}
-	r.detail(ctx, StagePromote, r.in.Version+" is the production version")
+	for _, env := range prod {
+		err := runIn(ctx, env, contract.PromoteName, contract.PromoteRequest{
+			Product:   r.in.Pipeline.Product,
+			Version:   r.in.Version,
+			Env:       env,
+			Artifacts: r.st.Artifacts,
+		}, nil)
+		if err != nil {
+			return err
+		}
+	}
+	if len(prod) == 1 && prod[0] == config.Prod {
+		r.detail(ctx, StagePromote, r.in.Version+" is the production version")
+	} else {
+		r.detail(ctx, StagePromote, r.in.Version+" is the production version on "+strings.Join(prod, ", "))
+	}
+	for _, env := range prod {
+		r.letGo(ctx, env)
+	}
 	return nil
 }
 
@@ -379,8 +397,8 @@ func (r *release) announce(ctx workflow.Context) error {
 			}
 		}
 	}
-	s := r.in.Pipeline.Notifications.Slack
-	if s == nil {
+	n := r.in.Pipeline.Notifications
+	if n.Slack == nil && n.Webhook == nil {
 		r.skip(ctx, StageAnnounce, "no notifications configured")
 		return nil
 	}
@@ -388,28 +406,31 @@ func (r *release) announce(ctx workflow.Context) error {
 	if r.st.NotesURL != "" {
 		text += "\n" + r.st.NotesURL
 	}
-	if _, err := r.post(ctx, StageAnnounce, text, nil); err != nil {
-		r.detail(ctx, StageAnnounce, "could not post to Slack: "+err.Error())
+	// The on-call hears of every production deploy.
+	req := contract.NotifyRequest{Stage: StageAnnounce, Text: text, Event: contract.EventDeployed, OnCall: r.in.Pipeline.OncallNow(workflow.Now(ctx))}
+	if _, err := r.send(ctx, req); err != nil {
+		r.detail(ctx, StageAnnounce, "could not post: "+err.Error())
 		return nil
 	}
-	r.detail(ctx, StageAnnounce, "posted to "+s.Channel)
+	r.detail(ctx, StageAnnounce, "posted to "+channelNames(n))
 	return nil
 }
 
-// post sends a message to the product's Slack channel, in the release's
-// thread; with no Slack configured it does nothing.
+// post sends a message to the product's channels, in the release's
+// thread; with no channel configured it does nothing.
 func (r *release) post(ctx workflow.Context, stage, text string, buttons []contract.NotifyButton) (contract.NotifyResult, error) {
+	return r.send(ctx, contract.NotifyRequest{Stage: stage, Text: text, Buttons: buttons})
+}
+
+// send sends req, for this release, to the pipeline's channels.
+func (r *release) send(ctx workflow.Context, req contract.NotifyRequest) (contract.NotifyResult, error) {
 	var res contract.NotifyResult
-	s := r.in.Pipeline.Notifications.Slack
-	if s == nil {
+	if !channels(r.in.Pipeline.Notifications, &req) {
 		return res, nil
 	}
-	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
-		Product: r.in.Pipeline.Product, Version: r.in.Version, Channel: s.Channel, TokenEnv: s.TokenEnv,
-		Text: text, Stage: stage, ThreadTS: r.thread, Buttons: buttons,
-	}, &res)
-	if err != nil {
-		r.log.Warn("Slack message not posted", "stage", stage, "error", err)
+	req.Product, req.Version, req.ThreadTS = r.in.Pipeline.Product, r.in.Version, r.thread
+	if err := run(ctx, contract.NotifyName, req, &res); err != nil {
+		r.log.Warn("message not sent", "stage", req.Stage, "error", err)
 		return res, err
 	}
 	if r.thread == "" {
@@ -487,7 +508,8 @@ func (r *release) aborted(ctx workflow.Context) (Status, error) {
 		}
 	}
 	msg := fmt.Sprintf("%s %s aborted by %s: %s", r.st.Product, r.st.Version, r.st.Abort.Person, r.st.Abort.Reason)
-	r.postOutcome(ctx, msg)
+	r.letGoAll(ctx)
+	r.postOutcome(ctx, contract.NotifyRequest{Text: msg, Event: "aborted"})
 	r.finish(ctx)
 	r.log.Info("release aborted", "by", r.st.Abort.Person, "reason", r.st.Abort.Reason)
 	return r.st, temporal.NewNonRetryableApplicationError(msg, ErrAborted, nil, r.st)
@@ -498,21 +520,46 @@ func (r *release) failed(ctx workflow.Context, stage string, err error) (Status,
 	r.leave(ctx, stage, Failed)
 	r.st.State = Failed
 	r.st.Error = fmt.Sprintf("%s: %s", stage, cause(err))
-	r.postOutcome(ctx, fmt.Sprintf("%s %s failed at %s: %s", r.st.Product, r.st.Version, stage, cause(err)))
+	r.letGoAll(ctx)
+	out := contract.NotifyRequest{Text: fmt.Sprintf("%s %s failed at %s: %s", r.st.Product, r.st.Version, stage, cause(err)), Event: contract.EventFailed}
+	if r.inProduction(stage) {
+		// A failed production release goes to the on-call, and so does
+		// a bake that switched production back to the previous version.
+		out.OnCall = r.in.Pipeline.OncallNow(workflow.Now(ctx))
+		for _, d := range r.st.Deploys {
+			if d.Outcome == RolledBack && strings.HasPrefix(d.Reason, "bake: ") {
+				out.Event = contract.EventBakeSwitch
+			}
+		}
+	}
+	r.postOutcome(ctx, out)
 	r.finish(ctx)
 	r.log.Error("release failed", "stage", stage, "error", err)
 	return r.st, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("%s %s failed at %s: %s", r.st.Product, r.st.Version, stage, cause(err)), ErrStageFailed, err, r.st)
 }
 
-// postOutcome tells the release's Slack thread how a release that did not
+// postOutcome tells the release's channels how a release that did not
 // succeed ended. It posts even if the release is being cancelled.
-func (r *release) postOutcome(ctx workflow.Context, text string) {
-	if r.in.Pipeline.Notifications.Slack == nil || workflow.GetVersion(ctx, "slack-outcomes", workflow.DefaultVersion, 1) != 1 {
+func (r *release) postOutcome(ctx workflow.Context, req contract.NotifyRequest) {
+	n := r.in.Pipeline.Notifications
+	if n.Slack == nil && n.Webhook == nil || workflow.GetVersion(ctx, "slack-outcomes", workflow.DefaultVersion, 1) != 1 {
 		return
 	}
 	pctx, _ := workflow.NewDisconnectedContext(ctx)
-	_, _ = r.post(pctx, r.st.Stage, text, nil)
+	req.Stage = r.st.Stage
+	_, _ = r.send(pctx, req)
+}
+
+// inProduction reports whether a stage belongs to a production
+// environment (its window, approval or deploy).
+func (r *release) inProduction(stage string) bool {
+	for _, s := range r.plan {
+		if s.name == stage {
+			return s.env != "" && r.in.Pipeline.IsProduction(s.env)
+		}
+	}
+	return false
 }
 
 // finish records the end and waits for message handlers to complete.
@@ -538,6 +585,15 @@ func cause(err error) string {
 		}
 		err = next
 	}
+}
+
+// joinCauses joins the causes of errs, one after another.
+func joinCauses(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = cause(err)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func short(sha string) string {

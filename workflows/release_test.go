@@ -101,9 +101,14 @@ func TestWindow(t *testing.T) {
 			want: time.Date(2026, 11, 23, 8, 0, 0, 0, ny),
 		},
 		{
-			name:  "approval_just_before_ship_delay_reaches_close_ships_same_day",
+			name:  "ship_time_that_leaves_too_little_for_the_deploy_before_close_waits_until_monday",
 			start: thursday2pm, qa: time.Hour, sre: time.Hour + 54*time.Minute,
-			want: time.Date(2026, 11, 19, 15, 59, 0, 0, ny),
+			want: time.Date(2026, 11, 23, 8, 0, 0, 0, ny),
+		},
+		{
+			name:  "ship_time_that_leaves_just_the_deploy_time_before_close_ships_same_day",
+			start: thursday2pm, qa: time.Hour, sre: time.Hour + 45*time.Minute,
+			want: time.Date(2026, 11, 19, 15, 50, 0, 0, ny),
 		},
 		{
 			name:  "friday_approval_waits_until_monday_0800",
@@ -145,7 +150,16 @@ func TestWindow(t *testing.T) {
 					h.mustUpdate(contract.OverrideWindow, OverrideRequest{Person: "sasha", Reason: ProdDown, Justification: "checkout down since 16:40, INC-1"})
 				})
 			}
-			in := input(t, nil)
+			// Signoffs given days before an ETA are kept valid that long
+			// here: these cases are about the window, expiry has its own.
+			in := input(t, func(p *config.Pipeline) {
+				for name, e := range p.Environments {
+					for i := range e.Signoffs {
+						e.Signoffs[i].ValidFor = 7 * 24 * time.Hour
+					}
+					p.Environments[name] = e
+				}
+			})
 			in.ETA = tc.eta
 			h.env.ExecuteWorkflow(ReleaseWorkflow, in)
 			st, err := h.result()

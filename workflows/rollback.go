@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 )
 
 // RollbackInput returns an environment (or one service in it) to an
@@ -23,6 +25,8 @@ type RollbackInput struct {
 	To     string `json:"to,omitempty"`
 	By     string `json:"by"`
 	Reason string `json:"reason"`
+	// Auth is By's signed statement of this rollback.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // RollbackResult says what was rolled back to what.
@@ -44,16 +48,55 @@ func RollbackID(product, env string) string {
 func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (RollbackResult, error) {
 	p := in.Pipeline
 	logger := log.With(workflow.GetLogger(ctx), "product", p.Product, "env", in.Env)
-	if in.Env != config.Stage && in.Env != config.Prod {
-		return RollbackResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("rollback of %s: environment %q is not stage or prod", p.Product, in.Env), ErrInvalid, nil)
+	if workflow.GetInfo(ctx).ParentWorkflowExecution == nil {
+		refused := func(err error) error {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("rollback of %s on %s by %s refused: %v", p.Product, in.Env, in.By, err), contract.ErrRefused, nil)
+		}
+		if _, err := newSignatures(trustOf(p), p.Product, nil).checkStart(ctx, ActionRollback, in); err != nil {
+			return RollbackResult{}, refused(err)
+		}
+		if _, err := p.May(config.ActRollback, in.By, config.Who{Oncall: p.OncallNow(workflow.Now(ctx))}); err != nil {
+			return RollbackResult{}, refused(err)
+		}
+	}
+	if _, ok := p.Environments[in.Env]; !ok {
+		return RollbackResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("rollback of %s: environment %q is not one of its pipeline's (%s)", p.Product, in.Env, strings.Join(p.EnvNames(), ", ")), ErrInvalid, nil)
 	}
 	services := p.OrderedServices()
+	recordTo := func(string, contract.ReleaseRecord, contract.Artifact) {}
 	if in.Service != "" {
 		svc, ok := p.Service(in.Service)
 		if !ok {
 			return RollbackResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("rollback of %s: no service %q in the pipeline", p.Product, in.Service), ErrInvalid, nil)
 		}
 		services = []config.Service{svc}
+	}
+	// A rollback holds the environment like a release, ahead of every
+	// release waiting for it. Rollbacks recorded before that replay
+	// without.
+	if workflow.GetVersion(ctx, "safety-rules", workflow.DefaultVersion, 1) == 1 {
+		id := workflow.GetInfo(ctx).WorkflowExecution.ID
+		claim := contract.Claim{ID: id, Version: in.To, Rollback: true, At: workflow.Now(ctx)}
+		_, err := claimEnv(ctx, p.Product, in.Env, claim, func(g contract.Grant) {
+			workflow.SetCurrentDetails(ctx, fmt.Sprintf("rollback of %s on %s: %s", p.Product, in.Env, waitingFor(in.Env, g)))
+		})
+		if err != nil {
+			return RollbackResult{}, err
+		}
+		defer func() {
+			if err := letGoEnv(ctx, p.Product, in.Env, id); err != nil {
+				logger.Warn("environment not let go", "error", err)
+			}
+		}()
+		recordTo = func(svc string, target contract.ReleaseRecord, art contract.Artifact) {
+			err := recordEnv(ctx, p.Product, in.Env, contract.Running{
+				Service: svc, Version: target.Version, Artifact: art, Commit: target.Commit, Since: workflow.Now(ctx),
+				Release: id, ApprovedBy: []string{"rollback: " + in.By},
+			})
+			if err != nil {
+				logger.Warn("rollback not recorded", "service", svc, "error", err)
+			}
+		}
 	}
 	var target contract.ReleaseRecord
 	err := runIn(ctx, in.Env, contract.RollbackTargetName, contract.RollbackTargetRequest{Product: p.Product, Env: in.Env, Service: services[0].Name, To: in.To}, &target)
@@ -72,21 +115,26 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (RollbackResult, e
 			WaitForCancellation: true,
 		})
 		var d DeployResult
-		err := workflow.ExecuteChildWorkflow(cctx, ServiceDeployWorkflow, DeployInput{
-			Product:    p.Product,
-			Version:    target.Version,
-			Commit:     target.Commit,
-			RepoURL:    p.Repository.URL,
-			Env:        in.Env,
-			Target:     p.Environments[in.Env].Target,
-			Service:    svc,
-			Artifact:   art,
-			VerifyKeys: p.Environments[in.Env].VerifyKeys,
-		}).Get(ctx, &d)
+		err := workflow.ExecuteChildWorkflow(cctx, ServiceDeployWorkflow, redeploy(p, in.Env, svc, target.Version, target.Commit, art)).Get(ctx, &d)
 		if err != nil {
 			return res, fmt.Errorf("roll %s back to %s: %s", svc.Name, target.Version, cause(err))
 		}
 		res.Services = append(res.Services, d)
+		recordTo(svc.Name, target, art)
+	}
+	// The channels, and the on-call, hear of every rollback. Rollbacks
+	// recorded before replay without it.
+	if workflow.GetVersion(ctx, "rollback-notify", workflow.DefaultVersion, 1) == 1 {
+		req := contract.NotifyRequest{
+			Product: p.Product, Version: target.Version, Stage: "rollback", Event: contract.EventRollback,
+			Text:   fmt.Sprintf("%s on %s rolled back from %s to %s by %s: %s", p.Product, in.Env, target.Current, target.Version, in.By, in.Reason),
+			OnCall: p.OncallNow(workflow.Now(ctx)),
+		}
+		if channels(p.Notifications, &req) {
+			if err := run(ctx, contract.NotifyName, req, nil); err != nil {
+				logger.Warn("rollback message not sent", "error", err)
+			}
+		}
 	}
 	return res, nil
 }
@@ -98,4 +146,21 @@ func artifactOf(arts []contract.Artifact, service string) (contract.Artifact, bo
 		}
 	}
 	return contract.Artifact{}, false
+}
+
+// redeploy is the deploy of an earlier release's signed image of svc to
+// env, as a rollback does it: verified again, no canary, no migrations
+// (they never run backwards).
+func redeploy(p config.Pipeline, env string, svc config.Service, version, commit string, art contract.Artifact) DeployInput {
+	return DeployInput{
+		Product:    p.Product,
+		Version:    version,
+		Commit:     commit,
+		RepoURL:    p.Repository.URL,
+		Env:        env,
+		Target:     p.Environments[env].Target,
+		Service:    svc,
+		Artifact:   art,
+		VerifyKeys: p.Environments[env].VerifyKeys,
+	}
 }

@@ -25,7 +25,7 @@ func TestRollback(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, thursday2pm)
 			p := input(t, nil).Pipeline
-			h.env.ExecuteWorkflow(RollbackWorkflow, RollbackInput{Pipeline: p, Env: config.Prod, Service: tc.service, To: tc.to, By: "oncall", Reason: "checkout errors"})
+			h.env.ExecuteWorkflow(RollbackWorkflow, RollbackInput{Pipeline: p, Env: config.Prod, Service: tc.service, To: tc.to, By: "sam", Reason: "checkout errors"})
 			if !h.env.IsWorkflowCompleted() {
 				t.Fatal("rollback did not complete")
 			}
@@ -48,9 +48,19 @@ func TestRollback(t *testing.T) {
 			for _, c := range h.called(contract.DeployName) {
 				r := c.req.(contract.DeployRequest)
 				deployed = append(deployed, r.Service.Name)
-				if r.Version != tc.version || r.Weight != 100 || !strings.Contains(r.Artifact.Image, tc.version) {
-					t.Errorf("deploy %+v: want %s at full weight from its recorded image", r, tc.version)
+				// It starts with no user traffic, is smoke-tested through
+				// the test route, then takes all of it.
+				if r.Version != tc.version || r.Weight != 0 || !strings.Contains(r.Artifact.Image, tc.version) {
+					t.Errorf("deploy %+v: want %s at weight 0 from its recorded image", r, tc.version)
 				}
+			}
+			for _, c := range h.called(contract.TrafficName) {
+				if w := c.req.(contract.TrafficRequest).Weight; w != 100 {
+					t.Errorf("a rollback set weight %d, want only full traffic after the test route", w)
+				}
+			}
+			if n, m := len(h.called(contract.TrafficName)), len(deployed); n != m {
+				t.Errorf("%d traffic switches for %d redeploys", n, m)
 			}
 			if got := strings.Join(deployed, ","); got != tc.want {
 				t.Errorf("deployed %s, want %s", got, tc.want)

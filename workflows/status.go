@@ -21,12 +21,6 @@ const (
 	StageAnnounce    = "announce"
 )
 
-// Stages lists the stages in order.
-var Stages = []string{
-	StageTag, StageTest, StageBuild, StageSign, StageDeployStage, StageQASignoff,
-	StageApproval, StageWindow, StageCanary, StagePromote, StageAnnounce,
-}
-
 // States of a stage and of a release.
 const (
 	Pending   = "pending"
@@ -58,12 +52,20 @@ type Status struct {
 	Started time.Time     `json:"started"`
 	Ended   time.Time     `json:"ended,omitempty"`
 	// ETA is the requested ship time; ShipAt is when it ships once the window is open.
-	ETA           time.Time        `json:"eta,omitempty"`
-	ShipAt        time.Time        `json:"shipAt,omitempty"`
-	WindowOpensAt time.Time        `json:"windowOpensAt,omitempty"`
-	Signoffs      []SignoffRecord  `json:"signoffs,omitempty"`
-	Refusals      []Refusal        `json:"refusals,omitempty"`
-	Exception     *WindowException `json:"exception,omitempty"`
+	ETA           time.Time       `json:"eta,omitempty"`
+	ShipAt        time.Time       `json:"shipAt,omitempty"`
+	WindowOpensAt time.Time       `json:"windowOpensAt,omitempty"`
+	Signoffs      []SignoffRecord `json:"signoffs,omitempty"`
+	// Expired are signoffs that were too old when the release shipped,
+	// and were asked for again.
+	Expired []SignoffRecord `json:"expired,omitempty"`
+	// StartAuth is how the person who started the release signed it.
+	StartAuth *Approval `json:"startAuth,omitempty"`
+	// Previews are what the release changes in each environment, as
+	// shown to the people signing for it.
+	Previews  []contract.Preview `json:"previews,omitempty"`
+	Refusals  []Refusal          `json:"refusals,omitempty"`
+	Exception *WindowException   `json:"exception,omitempty"`
 	// Deploying is the workflow ID of the service deploy running now, if any.
 	Deploying string `json:"deploying,omitempty"`
 	// DeployPhase is what that deploy is doing, such as a canary waiting
@@ -113,11 +115,15 @@ type Retry struct {
 
 // StageStatus is one stage of a release.
 type StageStatus struct {
-	Name    string    `json:"name"`
-	State   string    `json:"state"`
-	Started time.Time `json:"started,omitempty"`
-	Ended   time.Time `json:"ended,omitempty"`
-	Detail  string    `json:"detail,omitempty"`
+	Name string `json:"name"`
+	// Env is the environment the stage works on, if any; Production is
+	// true for the deploy of a production environment.
+	Env        string    `json:"env,omitempty"`
+	Production bool      `json:"production,omitempty"`
+	State      string    `json:"state"`
+	Started    time.Time `json:"started,omitempty"`
+	Ended      time.Time `json:"ended,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
 }
 
 // SignoffRecord is one accepted signoff.
@@ -129,6 +135,8 @@ type SignoffRecord struct {
 	Reason  string    `json:"reason,omitempty"`
 	Via     string    `json:"via,omitempty"`
 	At      time.Time `json:"at"`
+	// Auth is how the signoff was signed (auth: signed).
+	Auth *Approval `json:"auth,omitempty"`
 }
 
 // Refusal records a signal that was refused (updates are refused to the caller directly).
@@ -145,6 +153,8 @@ type WindowException struct {
 	Reason        string    `json:"reason"`
 	Justification string    `json:"justification"`
 	At            time.Time `json:"at"`
+	// Auth is how the exception was signed (auth: signed).
+	Auth *Approval `json:"auth,omitempty"`
 }
 
 // DecisionRecord is the release manager's decision on a held release.
@@ -153,6 +163,8 @@ type DecisionRecord struct {
 	Decision string    `json:"decision"`
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
+	// Auth is how the decision was signed (auth: signed).
+	Auth *Approval `json:"auth,omitempty"`
 }
 
 // AbortRecord is who stopped a release and why.
@@ -160,9 +172,14 @@ type AbortRecord struct {
 	Person string    `json:"person"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	// Auth is how the abort was signed (auth: signed).
+	Auth *Approval `json:"auth,omitempty"`
 }
 
 // stage returns the named stage's entry.
+// StageNamed returns the release's stage called name, or nil.
+func (s *Status) StageNamed(name string) *StageStatus { return s.stage(name) }
+
 func (s *Status) stage(name string) *StageStatus {
 	for i := range s.Stages {
 		if s.Stages[i].Name == name {

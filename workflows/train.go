@@ -12,6 +12,7 @@ import (
 
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 	"github.com/signalman/signalman/internal/version"
 )
 
@@ -34,11 +35,19 @@ type DotRequest struct {
 	Reason  string   `json:"reason,omitempty"`
 	// From is the older train a hotfix came from, when it fans out.
 	From int `json:"from,omitempty"`
+	// Origin is the train the person asked, and Asked their reason, which
+	// the person's signed statement (Auth) names, as the request fans out.
+	Origin int    `json:"origin,omitempty"`
+	Asked  string `json:"asked,omitempty"`
+	// Auth is the person's signed statement of the request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // CloseRequest ends a train.
 type CloseRequest struct {
 	By string `json:"by"`
+	// Auth is the person's signed statement of the request.
+	Auth *identity.Proof `json:"auth,omitempty"`
 }
 
 // TrainInput starts a train, or carries one on across continue-as-new.
@@ -55,6 +64,10 @@ type TrainInput struct {
 	// requests in one run (0: only when Temporal suggests it), to keep
 	// each run's history short.
 	ContinueAfter int `json:"continueAfter,omitempty"`
+	// Auth is TriggeredBy's signed statement of the train's start.
+	Auth *identity.Proof `json:"auth,omitempty"`
+	// Nonces are the signed requests accepted and not yet expired.
+	Nonces map[string]time.Time `json:"nonces,omitempty"`
 	// State carried across continue-as-new.
 	Cut bool `json:"cut,omitempty"`
 	// Open are the pull requests still open for the train when it was
@@ -98,6 +111,7 @@ type train struct {
 	in     TrainInput
 	log    log.Logger
 	closed bool
+	sigs   *signatures
 }
 
 // TrainWorkflow carries one train: it cuts train-N from main, releases
@@ -110,10 +124,19 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 	if in.Train < 1 {
 		return TrainStatus{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("train %d of %s: want a train number of 1 or more", in.Train, in.Pipeline.Product), ErrInvalid, nil)
 	}
+	asked := in
 	if in.Manager == "" {
 		in.Manager = in.TriggeredBy
 	}
 	t := &train{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product, "train", in.Train)}
+	t.sigs = newSignatures(trustOf(in.Pipeline), in.Pipeline.Product, in.Nonces)
+	t.in.Nonces = t.sigs.used
+	// A person starts a train; a train continued as new carries on.
+	if info := workflow.GetInfo(ctx); info.ContinuedExecutionRunID == "" && info.ParentWorkflowExecution == nil {
+		if _, err := t.sigs.checkStart(ctx, ActionTrainStart, asked); err != nil {
+			return TrainStatus{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("train %d of %s by %s refused: %v", in.Train, in.Pipeline.Product, in.TriggeredBy, err), contract.ErrRefused, nil)
+		}
+	}
 	if err := t.listen(ctx); err != nil {
 		return t.status(), err
 	}
@@ -230,7 +253,11 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 		if n <= t.in.Train {
 			continue
 		}
-		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train}
+		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train,
+			Origin: t.in.Train, Asked: req.Reason, Auth: req.Auth}
+		if req.Origin != 0 {
+			fwd.Origin, fwd.Asked = req.Origin, req.Asked
+		}
 		if err := workflow.SignalExternalWorkflow(ctx, TrainID(p.Product, n), "", contract.Dot, fwd).Get(ctx, nil); err != nil {
 			t.log.Error("hotfix not sent to newer train", "train", n, "error", err)
 		}
@@ -243,7 +270,10 @@ func (t *train) listen(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (TrainStatus, error) { return t.status(), nil }); err != nil {
 		return err
 	}
-	check := func(req DotRequest) error {
+	check := func(ctx workflow.Context, req DotRequest) error {
+		if err := t.checkDot(ctx, req); err != nil {
+			return fmt.Errorf("dot refused for %s: %w", req.By, err)
+		}
 		if t.closed {
 			return fmt.Errorf("train %d of %s is closed", t.in.Train, t.in.Pipeline.Product)
 		}
@@ -262,18 +292,27 @@ func (t *train) listen(ctx workflow.Context) error {
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, contract.Dot,
 		func(ctx workflow.Context, req DotRequest) (TrainStatus, error) {
+			t.spend(ctx, req)
 			t.in.Pending = append(t.in.Pending, req)
 			return t.status(), nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req DotRequest) error { return check(req) }})
+		workflow.UpdateHandlerOptions{Validator: check})
 	if err != nil {
 		return err
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, contract.CloseTrain,
 		func(ctx workflow.Context, req CloseRequest) (TrainStatus, error) {
+			if _, err := t.sigs.accept(ctx, contract.CloseTrain, req); err != nil {
+				return t.status(), err
+			}
 			t.closed = true
 			return t.status(), nil
-		}, workflow.UpdateHandlerOptions{})
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req CloseRequest) error {
+			if _, err := t.sigs.check(ctx, contract.CloseTrain, req); err != nil {
+				return fmt.Errorf("close refused for %s: %w", req.By, err)
+			}
+			return nil
+		}})
 	if err != nil {
 		return err
 	}
@@ -282,10 +321,11 @@ func (t *train) listen(ctx workflow.Context) error {
 		for {
 			var req DotRequest
 			dots.Receive(ctx, &req)
-			if err := check(req); err != nil {
+			if err := check(ctx, req); err != nil {
 				t.log.Warn("dot request refused", "error", err)
 				continue
 			}
+			t.spend(ctx, req)
 			t.in.Pending = append(t.in.Pending, req)
 		}
 	})
@@ -300,6 +340,13 @@ func (t *train) drain(ctx workflow.Context) {
 		var req DotRequest
 		if !dots.ReceiveAsync(&req) {
 			return
+		}
+		if t.sigs.trust.Signed {
+			if err := t.checkDot(ctx, req); err != nil {
+				t.log.Warn("dot request refused", "error", err)
+				continue
+			}
+			t.spend(ctx, req)
 		}
 		t.in.Pending = append(t.in.Pending, req)
 	}
@@ -363,17 +410,51 @@ func (t *train) beforeTagging(ctx workflow.Context) error {
 	return nil
 }
 
-// announce posts a train message to the product's Slack channel, if any.
+// announce posts a train message to the product's channels, if any.
 func (t *train) announce(ctx workflow.Context, text string) {
-	s := t.in.Pipeline.Notifications.Slack
-	if s == nil {
+	req := contract.NotifyRequest{
+		Product: t.in.Pipeline.Product, Version: version.ForTrain(t.in.Pipeline.Versioning.Major, t.in.Train).String(),
+		Text: text, Stage: "train", Event: contract.EventTrain,
+	}
+	if !channels(t.in.Pipeline.Notifications, &req) {
 		return
 	}
-	err := run(ctx, contract.NotifyName, contract.NotifyRequest{
-		Product: t.in.Pipeline.Product, Version: version.ForTrain(t.in.Pipeline.Versioning.Major, t.in.Train).String(),
-		Channel: s.Channel, TokenEnv: s.TokenEnv, Text: text, Stage: "train",
-	}, nil)
-	if err != nil {
-		t.log.Warn("Slack message not posted", "error", err)
+	if err := run(ctx, contract.NotifyName, req, nil); err != nil {
+		t.log.Warn("train message not sent", "error", err)
+	}
+}
+
+// checkDot verifies a dot request's signature: a person's own request
+// to this train, or one fanned out from the train the person asked. A
+// fanned-out request arrives after that train's release, long after the
+// statement's ten minutes, so it is checked as of when it was signed;
+// it can carry only the commits the person asked for, to a newer train,
+// once per train.
+func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
+	if req.Origin == 0 {
+		_, err := t.sigs.check(ctx, contract.Dot, req)
+		return err
+	}
+	if !t.sigs.trust.Signed {
+		return nil
+	}
+	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Auth: req.Auth}
+	if err := t.sigs.checkAsSigned(contract.Dot, TrainID(t.in.Pipeline.Product, req.Origin), asked); err != nil {
+		return fmt.Errorf("the hotfix from train %d: %w", req.Origin, err)
+	}
+	st, _ := identity.Parse([]byte(req.Auth.Statement))
+	if _, used := t.sigs.used[st.Nonce]; used {
+		return fmt.Errorf("the hotfix from train %d (nonce %s) was already taken by this train", req.Origin, st.Nonce)
+	}
+	return nil
+}
+
+// spend records a dot request's nonce, so it counts once on this train.
+func (t *train) spend(ctx workflow.Context, req DotRequest) {
+	if !t.sigs.trust.Signed || req.Auth == nil {
+		return
+	}
+	if st, err := identity.Parse([]byte(req.Auth.Statement)); err == nil {
+		t.sigs.used[st.Nonce] = st.Expires.Add(identity.MaxValidity)
 	}
 }

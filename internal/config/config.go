@@ -8,7 +8,8 @@ import (
 	"github.com/signalman/signalman/internal/window"
 )
 
-// Environment names every pipeline must define.
+// The environments of the classic two-environment pipeline; a pipeline
+// may name any others.
 const (
 	Stage = "stage"
 	Prod  = "prod"
@@ -28,6 +29,28 @@ const (
 	TargetProcess = "process"
 	// TargetDocker runs the image as containers in the Docker Engine.
 	TargetDocker = "docker"
+)
+
+// What a failed service deploy does to the release's other services in
+// its environment (Environment.OnFailure).
+const (
+	// RollbackRelease rolls back, in reverse order, every service the
+	// release already moved in the environment, and stops.
+	RollbackRelease = "rollback-release"
+	// StopRelease stops: the services after the failed one are not
+	// deployed, the ones before it stay.
+	StopRelease = "stop"
+	// ContinueRelease deploys the other services all the same; the
+	// release still fails at the end of the environment.
+	ContinueRelease = "continue"
+)
+
+// Deploy orders of an environment's services (Environment.Order).
+const (
+	// OrderConfigured deploys by Service.Order, then file order.
+	OrderConfigured = "configured"
+	// OrderAlphabetical deploys by service name.
+	OrderAlphabetical = "alphabetical"
 )
 
 // Canary metric names (CanaryMetric.Name).
@@ -61,12 +84,50 @@ type Pipeline struct {
 	Services []Service `yaml:"services" json:"services"`
 	// Migrations run before the services that need them (MigrationsBefore).
 	Migrations []Migration `yaml:"migrations" json:"migrations,omitempty"`
-	// Environments holds exactly Stage and Prod.
+	// Environments are the places the product runs, by name; a release
+	// goes through them in the order of the file, or in waves (After,
+	// Parallel): see Waves and EnvNames.
 	Environments map[string]Environment `yaml:"environments" json:"environments"`
+	// Order is the environments in the order the file lists them, as
+	// Parse read it.
+	Order []string `yaml:"-" json:"order,omitempty"`
 	// Approvers lists, by role, the people whose signoffs count.
-	Approvers     map[string][]string `yaml:"approvers" json:"approvers"`
-	Release       Release             `yaml:"release" json:"release"`
-	Notifications Notifications       `yaml:"notifications" json:"notifications"`
+	Approvers map[string][]string `yaml:"approvers" json:"approvers"`
+	// Auth says how a request's person is known: AuthSigned or
+	// AuthClaimed. Left out, it is signed when the file lists keys.
+	Auth string `yaml:"auth" json:"auth,omitempty"`
+	// People lists each person's SSH public keys, by name.
+	People map[string]Person `yaml:"people" json:"people,omitempty"`
+	// Permissions name, by action (abort, decide, override-window,
+	// rollback, freeze, unfreeze), who may take it: approver roles,
+	// people, trigger, managers, oncall. Actions left out get defaults
+	// (defaultPermissions).
+	Permissions map[string][]string `yaml:"permissions" json:"permissions,omitempty"`
+	// Oncall is who is on call: a weekly rotation or a fixed list. They
+	// are named in production announcements and told of rollbacks.
+	Oncall *window.Rotation `yaml:"oncall" json:"oncall,omitempty"`
+	// AllowedSigners names a file in git's allowed_signers format whose
+	// keys Load adds to People.
+	AllowedSigners string        `yaml:"allowed_signers" json:"allowedSigners,omitempty"`
+	Release        Release       `yaml:"release" json:"release"`
+	Notifications  Notifications `yaml:"notifications" json:"notifications"`
+	Retention      Retention     `yaml:"retention" json:"retention"`
+}
+
+// Retention says what the workers keep of old releases; `signalman gc`
+// prunes the rest. What runs in any environment, what a rollback could
+// return to and releases still under way are always kept.
+type Retention struct {
+	// Releases is how many of the product's latest releases keep their
+	// images (in the registry and unpacked on deployers), besides those
+	// always kept (default 10, at least 1).
+	Releases int `yaml:"releases" json:"releases"`
+	// Checkouts is how long a checkout left behind by a killed worker
+	// (builds, tests, clones) is kept (default 168h, seven days).
+	Checkouts time.Duration `yaml:"checkouts" json:"checkouts"`
+	// Every is how often the product's gc schedule prunes, once `signalman
+	// gc --schedule` made it (default 24h).
+	Every time.Duration `yaml:"every" json:"every"`
 }
 
 // Repository says where the product's source lives.
@@ -155,10 +216,48 @@ type Migration struct {
 
 // Environment is one place the product runs.
 type Environment struct {
+	// After names the environments a release must have gone through
+	// before this one; empty means the one before it in the file.
+	// Environments after the same ones form waves, one after another.
+	After []string `yaml:"after" json:"after,omitempty"`
+	// Parallel deploys this environment at the same time as the one
+	// before it in the file, which must come after the same environments.
+	Parallel bool `yaml:"parallel" json:"parallel,omitempty"`
+	// Production marks a production environment (see IsProduction);
+	// unset, environments named prod, production, prod-* and
+	// production-* are.
+	Production *bool `yaml:"production" json:"production,omitempty"`
+	// SignoffsAt is when the signoffs are asked for: before the release
+	// deploys here (an approval; the default) or after (people check the
+	// release here before it goes on; the default for stage).
+	SignoffsAt string `yaml:"signoffs_at" json:"signoffsAt,omitempty"`
+	// Follow makes the environment follow the main branch instead of
+	// releases: every new commit there is built, signed with the follow
+	// key (not the release key) and deployed here, named by its commit
+	// (main-abc1234), without a tag. Releases pass it by, and nothing
+	// built for it reaches another environment.
+	Follow string `yaml:"follow" json:"follow,omitempty"`
 	// Target is "process" (default) or "docker".
 	Target string `yaml:"target" json:"target"`
-	// Window holds production deploys to allowed times; nil means always open.
+	// Window holds this environment's deploys to allowed times: a service
+	// deploy starts only when its canary can finish before the window
+	// closes. Prod has the default window (Mon-Thu 08:00-16:00
+	// America/New_York) unless the file says window: always; other
+	// environments are open unless the file gives them a window.
 	Window *window.Spec `yaml:"window" json:"window,omitempty"`
+	// OnFailure is what a failed service deploy does to the release's
+	// other services here: rollback-release, stop or continue (see the
+	// constants; defaults: rollback-release on prod, continue elsewhere).
+	OnFailure string `yaml:"on_failure" json:"onFailure,omitempty"`
+	// Order is the order services deploy in here: configured (by order,
+	// then file order; the default) or alphabetical.
+	Order string `yaml:"order" json:"order,omitempty"`
+	// Bake is how long, after a service takes all the traffic, the
+	// previous version keeps running while the judge compares the new one
+	// with the previous one's last baseline; a degradation switches back
+	// at once. 0 turns it off. Default 10m on prod when it has a canary
+	// (the bake judges with the canary's metrics), 0 elsewhere.
+	Bake time.Duration `yaml:"bake" json:"bake,omitempty"`
 	// Canary is the canary analysis; nil deploys straight to full traffic.
 	Canary *Canary `yaml:"canary" json:"canary,omitempty"`
 	// Signoffs are the roles that must sign before deploying here.
@@ -171,10 +270,44 @@ type Environment struct {
 	VerifyKeys []string `yaml:"verify_keys" json:"verifyKeys,omitempty"`
 }
 
+// WindowOf is env's effective deploy window: the one the file gives, or
+// for a production environment the default window (Mon-Thu 08:00-16:00 America/New_York); nil
+// when deploys to env may happen at any time.
+func (p *Pipeline) WindowOf(env string) *window.Spec {
+	w := p.Environments[env].Window
+	if w == nil && p.IsProduction(env) {
+		w = &window.Spec{}
+	}
+	if w != nil && w.Always {
+		return nil
+	}
+	return w
+}
+
+// DeployMargin is the time a service deploy takes besides its canary's
+// pauses: starting and health-checking instances, smoke tests, analyses
+// and promotion. A deploy starts only if its DeployTime fits in the window.
+const DeployMargin = 10 * time.Minute
+
+// DeployTime is how long one service's deploy here is expected to take:
+// the sum of its canary's pauses, plus DeployMargin.
+func (e Environment) DeployTime() time.Duration {
+	d := DeployMargin
+	if e.Canary != nil {
+		for _, s := range e.Canary.Steps {
+			d += s.Pause
+		}
+	}
+	return d
+}
+
 // Signoff requires Count distinct listed approvers of Role.
 type Signoff struct {
 	Role  string `yaml:"role" json:"role"`
 	Count int    `yaml:"count" json:"count"` // default 1
+	// ValidFor is how long a signoff counts: one older than this when the
+	// release ships is dropped and asked for again (default 96h).
+	ValidFor time.Duration `yaml:"valid_for" json:"validFor,omitempty"`
 }
 
 // Canary configures progressive delivery and its judge.
@@ -241,9 +374,23 @@ type Release struct {
 	ExceptionRole string `yaml:"exception_role" json:"exceptionRole"`
 }
 
-// Notifications says where stage messages go.
+// Notifications says where stage messages go: Slack, an outgoing
+// webhook, or both.
 type Notifications struct {
-	Slack *Slack `yaml:"slack" json:"slack,omitempty"`
+	Slack   *Slack   `yaml:"slack" json:"slack,omitempty"`
+	Webhook *Webhook `yaml:"webhook" json:"webhook,omitempty"`
+}
+
+// Webhook posts every message as a CloudEvent (JSON) to URL, signed with
+// HMAC-SHA256 under the secret the worker reads from SecretEnv, for paging
+// and chat tools. Retries resend the same event ID, so a receiver that
+// keeps the IDs it saw takes each event once.
+type Webhook struct {
+	URL string `yaml:"url" json:"url"`
+	// SecretEnv names the environment variable holding the signing
+	// secret (default SIGNALMAN_WEBHOOK_SECRET); the secret itself never
+	// goes in this file.
+	SecretEnv string `yaml:"secret_env" json:"secretEnv"`
 }
 
 // Slack posts to one channel with a bot token read from TokenEnv.
@@ -252,4 +399,8 @@ type Slack struct {
 	TokenEnv string `yaml:"token_env" json:"tokenEnv"` // default "SLACK_BOT_TOKEN"
 	// Users maps Slack user IDs to approver names.
 	Users map[string]string `yaml:"users" json:"users,omitempty"`
+	// BridgeKey is the public key (authorized_keys form) the worker's
+	// Slack endpoint signs with, for the people Users maps, after Slack's
+	// signature showed who clicked.
+	BridgeKey string `yaml:"bridge_key" json:"bridgeKey,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,10 @@ func (d *decoder) failedUnder(path string) bool {
 	return false
 }
 
+// wordSetter is a struct that may also be written as one word, such as
+// window: always.
+type wordSetter interface{ SetWord(string) error }
+
 var durationType = reflect.TypeFor[time.Duration]()
 
 // decode sets v from n. path names v in messages; line is where v's key
@@ -94,7 +99,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
 	case reflect.Pointer:
 		p := reflect.New(v.Type().Elem())
 		d.decode(n, p.Elem(), path, line)
-		v.Set(p)
+		if !slices.Contains(d.failed, path) {
+			v.Set(p)
+		}
 	case reflect.Struct:
 		d.decodeStruct(n, v, path, line)
 	case reflect.Slice:
@@ -107,6 +114,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, line int) {
+	// A struct may also be written as one word (window: always).
+	if u, ok := v.Addr().Interface().(wordSetter); ok && n.Kind == yaml.ScalarNode {
+		if err := u.SetWord(n.Value); err != nil {
+			d.badValue(line, path, "%s", err.Error())
+		}
+		return
+	}
 	if n.Kind != yaml.MappingNode {
 		d.badValue(line, path, "%s, want a mapping of fields (name: value)", describe(n))
 		return

@@ -22,10 +22,18 @@ const (
 	defaultMetricWeight    = 1
 	defaultTolerance       = 0.1
 	defaultShipDelay       = 5 * time.Minute
+	defaultBake            = 10 * time.Minute
+	defaultKeepReleases    = 10
+	defaultKeepCheckouts   = 7 * 24 * time.Hour
+	defaultGCEvery         = 24 * time.Hour
 	defaultBuildParallel   = 4
 	defaultExceptionRole   = "sre"
-	defaultSlackTokenEnv   = "SLACK_BOT_TOKEN"
-	defaultGitHubTokenEnv  = "GITHUB_TOKEN"
+	// A signoff on Thursday 16:01 still counts on Monday 08:00 (88h);
+	// one a week old does not.
+	defaultSignoffValidFor  = 96 * time.Hour
+	defaultSlackTokenEnv    = "SLACK_BOT_TOKEN"
+	defaultWebhookSecretEnv = "SIGNALMAN_WEBHOOK_SECRET"
+	defaultGitHubTokenEnv   = "GITHUB_TOKEN"
 )
 
 // setDefaults fills in what the file left out. has reports whether the
@@ -47,7 +55,7 @@ func (p *Pipeline) setDefaults(has func(path string) bool) {
 		p.Services[i].setDefaults(item("services", i), has)
 	}
 	for name, env := range p.Environments {
-		env.setDefaults(child("environments", name), has)
+		env.setDefaults(p.IsProduction(name), child("environments", name), has)
 		p.Environments[name] = env
 	}
 	if !has("release.build_parallelism") {
@@ -57,8 +65,29 @@ func (p *Pipeline) setDefaults(has func(path string) bool) {
 		p.Release.ShipDelay = defaultShipDelay
 	}
 	orString(&p.Release.ExceptionRole, defaultExceptionRole)
+	p.setPermissionDefaults()
+	switch {
+	case p.Auth != "":
+	case p.AllowedSigners != "" || p.hasKeys():
+		p.Auth = AuthSigned
+	case !p.namesPeople():
+		// No gate counts anyone by name, so there is no one to be.
+		p.Auth = AuthClaimed
+	}
+	if !has("retention.releases") {
+		p.Retention.Releases = defaultKeepReleases
+	}
+	if !has("retention.checkouts") {
+		p.Retention.Checkouts = defaultKeepCheckouts
+	}
+	if !has("retention.every") {
+		p.Retention.Every = defaultGCEvery
+	}
 	if s := p.Notifications.Slack; s != nil {
 		orString(&s.TokenEnv, defaultSlackTokenEnv)
+	}
+	if w := p.Notifications.Webhook; w != nil {
+		orString(&w.SecretEnv, defaultWebhookSecretEnv)
 	}
 }
 
@@ -89,11 +118,22 @@ func (s *Service) setDefaults(path string, has func(string) bool) {
 	}
 }
 
-func (e *Environment) setDefaults(path string, has func(string) bool) {
+func (e *Environment) setDefaults(production bool, path string, has func(string) bool) {
 	orString(&e.Target, defaultTarget)
+	if production {
+		orString(&e.OnFailure, RollbackRelease)
+		if !has(path+".bake") && e.Canary != nil {
+			e.Bake = defaultBake
+		}
+	}
+	orString(&e.OnFailure, ContinueRelease)
+	orString(&e.Order, OrderConfigured)
 	for i := range e.Signoffs {
 		if !has(item(path+".signoffs", i) + ".count") {
 			e.Signoffs[i].Count = 1
+		}
+		if !has(item(path+".signoffs", i) + ".valid_for") {
+			e.Signoffs[i].ValidFor = defaultSignoffValidFor
 		}
 	}
 	if e.Canary != nil {

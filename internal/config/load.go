@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -37,6 +38,9 @@ func Load(path string) (*Pipeline, error) {
 	if err := p.readKeys(path, dir); err != nil {
 		return nil, err
 	}
+	if err := p.readAllowedSigners(path, dir); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -52,6 +56,7 @@ func Parse(name string, data []byte) (*Pipeline, error) {
 	d := newDecoder()
 	var p Pipeline
 	d.decode(root, reflect.ValueOf(&p).Elem(), "", root.Line)
+	p.Order = fileOrder(d.lines, p.Environments)
 	p.setDefaults(func(path string) bool {
 		_, ok := d.lines[path]
 		return ok
@@ -157,4 +162,13 @@ func syntaxError(err error, data []byte) *Error {
 		return e
 	}
 	return &Error{Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// fileOrder lists envs in the order of their lines in the file.
+func fileOrder(lines map[string]int, envs map[string]Environment) []string {
+	names := slices.Sorted(maps.Keys(envs))
+	slices.SortStableFunc(names, func(a, b string) int {
+		return lines[child("environments", a)] - lines[child("environments", b)]
+	})
+	return names
 }

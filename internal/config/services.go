@@ -13,6 +13,16 @@ func (p *Pipeline) OrderedServices() []Service {
 	return s
 }
 
+// ServicesIn returns the services in env's deploy order: alphabetical
+// when env says so, otherwise OrderedServices.
+func (p *Pipeline) ServicesIn(env string) []Service {
+	s := p.OrderedServices()
+	if p.Environments[env].Order == OrderAlphabetical {
+		slices.SortStableFunc(s, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
+	}
+	return s
+}
+
 // Service returns the service called name.
 func (p *Pipeline) Service(name string) (Service, bool) {
 	i := slices.IndexFunc(p.Services, func(s Service) bool { return s.Name == name })

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // maxNameLen bounds product and service names, which end up in workflow
@@ -45,8 +46,12 @@ func (p *Pipeline) validate() []*Error {
 	p.validateMigrations(&ps)
 	p.validateEnvironments(&ps)
 	p.validateApprovers(&ps)
+	p.validatePeople(&ps)
+	p.validatePermissions(&ps)
+	p.validateOncall(&ps)
 	p.validateRelease(&ps)
 	p.validateNotifications(&ps)
+	p.validateRetention(&ps)
 	return ps
 }
 
@@ -194,7 +199,7 @@ func (p *Pipeline) validateRelease(ps *problems) {
 	}
 	var windowed []string
 	for _, name := range slices.Sorted(maps.Keys(p.Environments)) {
-		if p.Environments[name].Window != nil {
+		if w := p.Environments[name].Window; w != nil && !w.Always {
 			windowed = append(windowed, name)
 		}
 	}
@@ -204,7 +209,29 @@ func (p *Pipeline) validateRelease(ps *problems) {
 	}
 }
 
+func (p *Pipeline) validateRetention(ps *problems) {
+	r := p.Retention
+	if r.Releases < 1 {
+		ps.add("retention.releases", "%d would leave no release to roll back to or to compare with; keep at least 1 (default 10); what runs in an environment is always kept", r.Releases)
+	}
+	if r.Checkouts < time.Hour {
+		ps.add("retention.checkouts", "%s is shorter than an hour, so a checkout in use by a running build or test could be removed; keep them at least 1h (default 168h)", r.Checkouts)
+	}
+	if r.Every < time.Hour {
+		ps.add("retention.every", "%s is shorter than an hour (want how often to prune, such as 24h)", r.Every)
+	}
+}
+
 func (p *Pipeline) validateNotifications(ps *problems) {
+	if w := p.Notifications.Webhook; w != nil {
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ps.add("notifications.webhook.url", "%q is not an http(s) URL (want the receiver's, such as https://pager.example.com/signalman)", w.URL)
+		}
+		if !validEnvName(w.SecretEnv) {
+			ps.add("notifications.webhook.secret_env", "%q is not an environment variable name (want letters, digits and underscores, such as SIGNALMAN_WEBHOOK_SECRET)", w.SecretEnv)
+		}
+	}
 	s := p.Notifications.Slack
 	if s == nil {
 		return

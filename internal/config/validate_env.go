@@ -8,32 +8,27 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/signalman/signalman/internal/window"
 )
 
 func (p *Pipeline) validateEnvironments(ps *problems) {
-	var missing []string
-	for _, name := range []string{Stage, Prod} {
-		if _, ok := p.Environments[name]; !ok {
-			missing = append(missing, name)
-		}
-	}
-	switch len(missing) {
-	case 1:
-		ps.add("environments", "%s is missing; define both %s and %s", missing[0], Stage, Prod)
-	case 2:
-		ps.add("environments", "%s and %s are missing; define both", Stage, Prod)
+	if len(p.Environments) == 0 {
+		ps.add("environments", "none defined; define at least one, such as stage and prod")
+		return
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.Environments)) {
 		path := child("environments", name)
-		if name != Stage && name != Prod {
-			ps.add(path, "%q is not an environment Signalman knows (allowed: %s, %s)", name, Stage, Prod)
+		if !validName(name) {
+			ps.add(path, "%s", badName(name))
 			continue
 		}
 		env := p.Environments[name]
 		env.validate(path, p.Approvers, ps)
+		env.validateWindow(path, p.WindowOf(name), ps)
 	}
+	p.validateOrder(ps)
 }
 
 func (e *Environment) validate(path string, approvers map[string][]string, ps *problems) {
@@ -41,17 +36,26 @@ func (e *Environment) validate(path string, approvers map[string][]string, ps *p
 		ps.add(path+".target", "%q is not a target (want %s or %s)", e.Target, TargetProcess, TargetDocker)
 	}
 	e.validateKeys(path, ps)
-	if e.Window != nil {
-		if _, err := window.New(*e.Window); err != nil {
-			field, msg := path+".window", err.Error()
-			if fe := (*window.FieldError)(nil); errors.As(err, &fe) {
-				msg = strconv.Quote(fe.Value) + " " + fe.Problem
-				if fe.Field != "" {
-					field += "." + fe.Field
-				}
-			}
-			ps.add(field, "%s", msg)
-		}
+	switch e.SignoffsAt {
+	case "", SignoffsBefore, SignoffsAfter:
+	default:
+		ps.add(path+".signoffs_at", "%q is not when signoffs are asked for (want %s, before the release deploys here, or %s, once it runs here)", e.SignoffsAt, SignoffsBefore, SignoffsAfter)
+	}
+	switch e.OnFailure {
+	case RollbackRelease, StopRelease, ContinueRelease:
+	default:
+		ps.add(path+".on_failure", "%q is not what a failed deploy may do (want %s, %s or %s)", e.OnFailure, RollbackRelease, StopRelease, ContinueRelease)
+	}
+	switch e.Order {
+	case OrderConfigured, OrderAlphabetical:
+	default:
+		ps.add(path+".order", "%q is not a deploy order (want %s or %s)", e.Order, OrderConfigured, OrderAlphabetical)
+	}
+	switch {
+	case e.Bake < 0:
+		ps.add(path+".bake", "%s is negative (want 0 to turn the bake off, or a duration such as 10m)", e.Bake)
+	case e.Bake > 0 && e.Canary == nil:
+		ps.add(path+".bake", "%s, but the environment has no canary: the bake judges with the canary's metrics; add a canary or set bake: 0", e.Bake)
 	}
 	first := make(map[string]int)
 	for i, s := range e.Signoffs {
@@ -75,9 +79,38 @@ func (e *Environment) validate(path string, approvers map[string][]string, ps *p
 		case known && s.Count > len(people):
 			ps.add(sp+".count", "%d is more than the %s listed under approvers.%s; list more people or lower the count", s.Count, persons(len(people)), s.Role)
 		}
+		if s.ValidFor < time.Hour {
+			ps.add(sp+".valid_for", "%s is less than an hour; a signoff must count at least until the release can ship (default 96h)", s.ValidFor)
+		}
 	}
 	if e.Canary != nil {
 		e.Canary.validate(path+".canary", ps)
+	}
+}
+
+// validateWindow checks w, the environment's effective window.
+func (e *Environment) validateWindow(path string, w *window.Spec, ps *problems) {
+	if w == nil {
+		return
+	}
+	if w.Days != nil && len(w.Days) == 0 {
+		ps.add(path+".window.days", "empty, so the window never opens; list the deploy days, such as [mon, tue, wed, thu], leave days out for Monday to Thursday, or write window: always")
+		return
+	}
+	cal, err := window.New(*w)
+	if err != nil {
+		field, msg := path+".window", err.Error()
+		if fe := (*window.FieldError)(nil); errors.As(err, &fe) {
+			msg = strconv.Quote(fe.Value) + " " + fe.Problem
+			if fe.Field != "" {
+				field += "." + fe.Field
+			}
+		}
+		ps.add(field, "%s", msg)
+		return
+	}
+	if need := e.DeployTime(); e.Canary != nil && need > cal.Length() {
+		ps.add(path+".canary.steps", "the canary's pauses and the %s margin take %s, longer than the %s the window is open a day, so no deploy could start; shorten the pauses or widen the window", DeployMargin, need, cal.Length())
 	}
 }
 

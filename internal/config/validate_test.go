@@ -16,6 +16,19 @@ environments:
   prod: {}
 `
 
+// claimed appends auth: claimed to a file that names people and says
+// nothing of auth (which the file must then do): the rules these cases
+// test are not about who people are. The line numbers before the end stay.
+func claimed(file string) string {
+	if strings.Contains(file, "\nauth:") || !strings.Contains(file, "approvers:") && !strings.Contains(file, "managers:") {
+		return file
+	}
+	if !strings.HasSuffix(file, "\n") {
+		file += "\n"
+	}
+	return file + "auth: claimed\n"
+}
+
 // TestParseRules has one case per validation rule; each wants the exact
 // message, line included.
 func TestParseRules(t *testing.T) {
@@ -28,6 +41,21 @@ func TestParseRules(t *testing.T) {
 			name: "product_is_required",
 			file: strings.Replace(base, "product: shop\n", "", 1),
 			want: `signalman.yaml:1: product: missing; name the product, such as product: shop`,
+		},
+		{
+			name: "people_named_without_keys_need_auth_claimed",
+			file: base + "approvers:\n  qa: [quinn]\nauth: \"\"\n",
+			want: `signalman.yaml:8: approvers: names people, but no person has an SSH key and auth is not set: list each person's keys (people: sam: ssh_keys: ["ssh-ed25519 AAAA..."], or allowed_signers: FILE) so every request is signed, or write auth: claimed to believe whatever name a request gives`,
+		},
+		{
+			name: "auth_is_signed_or_claimed",
+			file: base + "auth: trusted\n",
+			want: `signalman.yaml:8: auth: "trusted" is not signed or claimed`,
+		},
+		{
+			name: "ssh_keys_are_public_keys",
+			file: base + "people:\n  sam:\n    ssh_keys: [\"ssh-ed25519 notakey\"]\n",
+			want: `signalman.yaml:10: people.sam.ssh_keys[0]: is not an SSH public key (want one line such as "ssh-ed25519 AAAA... sam@laptop", as ~/.ssh/id_ed25519.pub holds)`,
 		},
 		{
 			name: "product_must_be_a_dns_label",
@@ -185,24 +213,109 @@ func TestParseRules(t *testing.T) {
 			want: `signalman.yaml:11: migrations[0].before: "apl" is not a service (want one of api)`,
 		},
 		{
-			name: "environments_need_prod",
-			file: strings.Replace(base, "  prod: {}\n", "", 1),
-			want: `signalman.yaml:5: environments: prod is missing; define both stage and prod`,
-		},
-		{
-			name: "environments_need_stage_and_prod",
+			name: "environments_need_one",
 			file: strings.Replace(base, "environments:\n  stage: {}\n  prod: {}\n", "", 1),
-			want: `signalman.yaml:1: environments: stage and prod are missing; define both`,
+			want: `signalman.yaml:1: environments: none defined; define at least one, such as stage and prod`,
 		},
 		{
-			name: "no_other_environments",
-			file: base + "  qa: {}\n",
-			want: `signalman.yaml:8: environments.qa: "qa" is not an environment Signalman knows (allowed: stage, prod)`,
+			name: "environment_names_are_dns_labels",
+			file: base + "  QA: {}\n",
+			want: `signalman.yaml:8: environments.QA: "QA" is not a valid name (want lowercase letters, digits and dashes, at most 40 characters, not starting or ending with a dash)`,
+		},
+		{
+			name: "after_names_an_environment",
+			file: base + "  prod-eu: {after: [prod-us]}\n",
+			want: `signalman.yaml:8: environments.prod-eu.after: "prod-us" is not an environment of this pipeline (environments: stage, prod, prod-eu)`,
+		},
+		{
+			name: "after_is_not_a_cycle",
+			file: strings.Replace(base, "  stage: {}\n", "  stage: {after: [prod]}\n", 1),
+			want: `signalman.yaml:6: environments.stage.after: the environments wait for each other in a cycle (stage then prod then stage), so none could ever deploy; break it`,
+		},
+		{
+			name: "after_is_not_itself",
+			file: strings.Replace(base, "  prod: {}\n", "  prod: {after: [prod]}\n", 1),
+			want: `signalman.yaml:7: environments.prod.after[0]: "prod" is this environment itself; name the ones it deploys after`,
+		},
+		{
+			name: "parallel_needs_after",
+			file: strings.Replace(base, "  prod: {}\n", "  prod: {parallel: true}\n", 1),
+			want: `signalman.yaml:7: environments.prod.parallel: true, but after is not set: name the environments this one deploys after, the same as the other environments of its wave`,
+		},
+		{
+			name: "parallel_needs_a_wave_to_join",
+			file: base + "  prod-eu: {after: [prod], parallel: true}\n",
+			want: `signalman.yaml:8: environments.prod-eu.parallel: true, but the environment before it in the file does not deploy after the same ones (prod), so it has no wave to join; list the environments of a wave one after another`,
+		},
+		{
+			name: "follow_has_nobody_to_sign",
+			file: base + "  dev: {follow: main, signoffs: [{role: qa}]}\napprovers: {qa: [quinn]}\n",
+			want: `signalman.yaml:8: environments.dev.signoffs: an environment that follows main deploys every commit as it lands, with nobody to sign for it; move the signoffs to the environment releases go to next`,
+		},
+		{
+			name: "follow_is_never_production",
+			file: strings.Replace(base, "  prod: {}\n", "  prod: {follow: main}\n", 1),
+			want: `signalman.yaml:7: environments.prod.follow: prod is a production environment: production takes signed releases only, never every commit of main`,
+		},
+		{
+			name: "follow_the_main_branch",
+			file: base + "  dev: {follow: develop}\n",
+			want: `signalman.yaml:8: environments.dev.follow: "develop" is not the main branch (main); an environment follows the main branch`,
+		},
+		{
+			name: "after_a_follower",
+			file: strings.Replace(base, "  stage: {}\n", "  dev: {follow: main}\n  stage: {after: [dev]}\n", 1),
+			want: `signalman.yaml:7: environments.stage.after[0]: "dev" follows main and is not on a release's way; name an environment releases deploy to`,
+		},
+		{
+			name: "retention_keeps_a_release",
+			file: base + "retention: {releases: 0}\n",
+			want: `signalman.yaml:8: retention.releases: 0 would leave no release to roll back to or to compare with; keep at least 1 (default 10); what runs in an environment is always kept`,
+		},
+		{
+			name: "signoffs_at_is_before_or_after",
+			file: strings.Replace(base, "  stage: {}\n", "  stage: {signoffs_at: during}\n", 1),
+			want: `signalman.yaml:6: environments.stage.signoffs_at: "during" is not when signoffs are asked for (want before, before the release deploys here, or after, once it runs here)`,
 		},
 		{
 			name: "target_is_process_or_docker",
 			file: strings.Replace(base, "stage: {}", "stage: {target: k8s}", 1),
 			want: `signalman.yaml:6: environments.stage.target: "k8s" is not a target (want process or docker)`,
+		},
+		{
+			name: "on_failure_is_one_of_three",
+			file: strings.Replace(base, "  prod: {}\n", "  prod:\n    on_failure: maybe\n", 1),
+			want: `signalman.yaml:8: environments.prod.on_failure: "maybe" is not what a failed deploy may do (want rollback-release, stop or continue)`,
+		},
+		{
+			name: "bake_is_not_negative",
+			file: strings.Replace(base, "  prod: {}\n", "  prod:\n    bake: -1m\n", 1),
+			want: `signalman.yaml:8: environments.prod.bake: -1m0s is negative (want 0 to turn the bake off, or a duration such as 10m)`,
+		},
+		{
+			name: "bake_needs_a_canary",
+			file: strings.Replace(base, "  stage: {}\n", "  stage:\n    bake: 5m\n", 1),
+			want: `signalman.yaml:7: environments.stage.bake: 5m0s, but the environment has no canary: the bake judges with the canary's metrics; add a canary or set bake: 0`,
+		},
+		{
+			name: "order_is_configured_or_alphabetical",
+			file: strings.Replace(base, "  stage: {}\n", "  stage:\n    order: random\n", 1),
+			want: `signalman.yaml:7: environments.stage.order: "random" is not a deploy order (want configured or alphabetical)`,
+		},
+		{
+			name: "window_is_a_mapping_or_always",
+			file: strings.Replace(base, "  prod: {}\n", "  prod:\n    window: never\n", 1),
+			want: `signalman.yaml:8: environments.prod.window: "never" is not a window; write always, or a mapping of days, start, end, timezone, holidays and freezes`,
+		},
+		{
+			name: "stage_window_with_no_days_is_refused",
+			file: strings.Replace(base, "  stage: {}\n", "  stage:\n    window:\n      days: []\n", 1) + "approvers: {sre: [sam]}\n",
+			want: `signalman.yaml:8: environments.stage.window.days: empty, so the window never opens; list the deploy days, such as [mon, tue, wed, thu], leave days out for Monday to Thursday, or write window: always`,
+		},
+		{
+			name: "canary_longer_than_the_default_prod_window_is_refused",
+			file: strings.Replace(base, "  prod: {}\n", "  prod:\n    canary:\n      steps: [{weight: 10, pause: 4h}, {weight: 50, pause: 4h}]\n", 1),
+			want: `signalman.yaml:9: environments.prod.canary.steps: the canary's pauses and the 10m0s margin take 8h10m0s, longer than the 8h0m0s the window is open a day, so no deploy could start; shorten the pauses or widen the window`,
 		},
 		{
 			name: "window_start_is_a_time_of_day",
@@ -223,6 +336,26 @@ func TestParseRules(t *testing.T) {
 			name: "signoff_role_is_required",
 			file: strings.Replace(base, "stage: {}", "stage: {signoffs: [{count: 1}]}", 1) + "approvers: {qa: [quinn]}\n",
 			want: `signalman.yaml:6: environments.stage.signoffs[0].role: missing; name the role that signs (roles under approvers: qa)`,
+		},
+		{
+			name: "permissions_name_known_actions",
+			file: base + "permissions:\n  deploy: [sre]\n",
+			want: `signalman.yaml:9: permissions.deploy: "deploy" is not an action with a permission (want one of abort, decide, override-window, rollback, freeze, unfreeze)`,
+		},
+		{
+			name: "permissions_name_roles_people_or_groups",
+			file: base + "approvers: {sre: [sam]}\nauth: claimed\npermissions:\n  rollback: [sres]\n",
+			want: `signalman.yaml:11: permissions.rollback[0]: "sres" is not an approver role, a person the file names, trigger, managers or oncall`,
+		},
+		{
+			name: "oncall_handoff_is_a_weekday",
+			file: base + "oncall: {people: [sam], handoff: funday}\n",
+			want: `signalman.yaml:8: oncall.handoff: "funday" is not a weekday (want mon..sun)`,
+		},
+		{
+			name: "signoff_valid_for_at_least_an_hour",
+			file: strings.Replace(base, "stage: {}", "stage: {signoffs: [{role: qa, valid_for: 10m}]}", 1) + "approvers: {qa: [quinn]}\n",
+			want: `signalman.yaml:6: environments.stage.signoffs[0].valid_for: 10m0s is less than an hour; a signoff must count at least until the release can ship (default 96h)`,
 		},
 		{
 			name: "signoff_count_at_least_1",
@@ -377,7 +510,7 @@ func TestParseRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse("signalman.yaml", []byte(tt.file))
+			p, err := Parse("signalman.yaml", []byte(claimed(tt.file)))
 			if err == nil {
 				t.Fatalf("Parse succeeded, want error %q", tt.want)
 			}
@@ -408,5 +541,65 @@ func TestValidateWithoutFile(t *testing.T) {
 		"services[0].instances: 0 is out of range (want 1 to 20)"
 	if err := p.Validate(); err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v\nwant %s", err, want)
+	}
+}
+
+// TestWaves orders environments: the file's order, after for waves,
+// parallel for environments deployed at once, and which are production.
+func TestWaves(t *testing.T) {
+	file := `product: shop
+repository: {url: ./shop}
+services:
+  - name: api
+environments:
+  dev: {}
+  stage: {signoffs_at: before}
+  prod-us: {}
+  prod-eu: {after: [stage], parallel: true}
+  prod-asia: {after: [prod-us, prod-eu]}
+  perf: {after: [dev], production: false}
+`
+	p, err := Parse("signalman.yaml", []byte(claimed(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Waves()
+	want := [][]string{{"dev"}, {"stage"}, {"prod-us", "prod-eu"}, {"prod-asia"}, {"perf"}}
+	if len(got) != len(want) {
+		t.Fatalf("waves %v, want %v", got, want)
+	}
+	for i := range want {
+		if strings.Join(got[i], ",") != strings.Join(want[i], ",") {
+			t.Errorf("wave %d is %v, want %v (all: %v)", i, got[i], want[i], got)
+		}
+	}
+	if prod := strings.Join(p.Production(), ","); prod != "prod-us,prod-eu,prod-asia" {
+		t.Errorf("production %s", prod)
+	}
+	if p.WindowOf("prod-eu") == nil || p.WindowOf("dev") != nil || p.Environments["prod-asia"].OnFailure != RollbackRelease || p.Environments["perf"].OnFailure != ContinueRelease {
+		t.Error("production environments do not get production's defaults (window, on_failure), or others do")
+	}
+	if p.SignoffsAfterDeploy("stage") {
+		t.Error("signoffs_at: before on stage is not honoured")
+	}
+	classic, err := Parse("signalman.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := classic.Waves(); len(w) != 2 || w[0][0] != Stage || w[1][0] != Prod || !classic.SignoffsAfterDeploy(Stage) || classic.SignoffsAfterDeploy(Prod) {
+		t.Errorf("the classic pipeline's waves %v: want stage (signed off after), then prod (approved before)", w)
+	}
+}
+
+func TestFollowersAreNotOnTheReleasesWay(t *testing.T) {
+	p, err := Parse("signalman.yaml", []byte(strings.Replace(base, "environments:\n", "environments:\n  dev: {follow: main}\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.EnvNames(), ","); got != "stage,prod" {
+		t.Errorf("a release goes through %s, want stage,prod (dev follows main)", got)
+	}
+	if got := strings.Join(p.Followers(), ","); got != "dev" {
+		t.Errorf("followers %s, want dev", got)
 	}
 }

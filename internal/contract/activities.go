@@ -33,15 +33,17 @@ var Retry = &temporal.RetryPolicy{
 	},
 }
 
-// deadWorker is the heartbeat timeout of long activities: how soon a
+// deadWorker is the heartbeat timeout of every activity: how soon a
 // killed worker's activity is retried elsewhere. The worker heartbeats
-// every running activity at a third of it, whatever the activity is doing.
+// every running activity at a third of it, whatever the activity is doing,
+// so even a short call (a smoke test, a canary judgement) lost with its
+// worker is retried within it rather than at its start-to-close timeout.
 const deadWorker = 30 * time.Second
 
 // brief and long are the options of short calls and of activities that
-// heartbeat while they work for up to d.
+// work for up to d. Both heartbeat; the names say how long each may take.
 func brief(d time.Duration) workflow.ActivityOptions {
-	return workflow.ActivityOptions{StartToCloseTimeout: d}
+	return workflow.ActivityOptions{StartToCloseTimeout: d, HeartbeatTimeout: deadWorker}
 }
 
 func long(d time.Duration) workflow.ActivityOptions {
@@ -60,6 +62,7 @@ var Activities = []Activity{
 	{CutTrainName, Source, CutRequest{}, "", long(10 * time.Minute)},
 	{CherryPickName, Source, PickRequest{}, PickResult{}, long(10 * time.Minute)},
 	{TrainsName, Source, TrainsRequest{}, []int{}, brief(5 * time.Minute)},
+	{BranchHeadName, Source, BranchHeadRequest{}, "", brief(5 * time.Minute)},
 	{CandidateCheckName, Source, CandidateCheckRequest{}, CandidateCheck{}, brief(10 * time.Minute)},
 	{OpenPullsName, Source, OpenPullsRequest{}, []PullRequest{}, brief(5 * time.Minute)},
 
@@ -80,8 +83,17 @@ var Activities = []Activity{
 
 	// Asking the freeze workflow needs a Temporal client and no secret.
 	{FreezeCheckName, Orchestrate, FreezeCheckRequest{}, Freeze{}, brief(time.Minute)},
+	// So is claiming an environment from its record.
+	{ClaimEnvName, Orchestrate, ClaimRequest{}, Grant{}, brief(time.Minute)},
+	// And reading one, for a change preview.
+	{ReadEnvName, Orchestrate, ReadEnvRequest{}, EnvState{}, brief(time.Minute)},
+	// Garbage collection: each role prunes what it holds.
+	{ListReleasesName, Orchestrate, ListReleasesRequest{}, []ReleaseImages{}, brief(5 * time.Minute)},
+	{PruneImagesName, Build, PruneImagesRequest{}, PruneResult{}, long(30 * time.Minute)},
+	{PruneDeployName, Deploy, PruneDeployRequest{}, PruneResult{}, long(30 * time.Minute)},
+	{PruneCheckoutsName, Source, PruneCheckoutsRequest{}, PruneResult{}, long(30 * time.Minute)},
 
-	{NotifyName, Notify, NotifyRequest{}, NotifyResult{}, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}}},
+	{NotifyName, Notify, NotifyRequest{}, NotifyResult{}, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: deadWorker, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}}},
 }
 
 // Lookup finds an activity of the table by name.

@@ -20,6 +20,9 @@ type BuildRequest struct {
 	// Build is how the service is built; Number is the release's build number.
 	Build  config.Build `json:"build"`
 	Number int          `json:"number"`
+	// Follow is set for a build of a commit on the branch an environment
+	// follows: Version is then BRANCH-SHA7, not a release version.
+	Follow string `json:"follow,omitempty"`
 }
 
 // Artifact is one pushed image, always addressed by digest.
@@ -57,6 +60,23 @@ type SignRequest struct {
 	Build config.Build `json:"build"`
 	// Invocation names the release that built it (its workflow ID).
 	Invocation string `json:"invocation"`
+	// Key is the key to sign with: "" the release key, FollowKey the key
+	// of builds of a followed branch, which only the environments that
+	// follow it trust.
+	Key string `json:"key,omitempty"`
+}
+
+// FollowKey names the signing key of builds of a followed branch.
+const FollowKey = "follow"
+
+// BranchHeadName reads the commit a branch of a repository is at.
+const BranchHeadName = "BranchHead"
+
+// BranchHeadRequest names the repository and branch.
+type BranchHeadRequest struct {
+	Product string `json:"product"`
+	RepoURL string `json:"repoURL"`
+	Branch  string `json:"branch"`
 }
 
 // VerifyRequest asks whether an artifact may be deployed for a release.

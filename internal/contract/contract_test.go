@@ -40,6 +40,11 @@ func TestTable(t *testing.T) {
 		if a.Options.StartToCloseTimeout <= 0 {
 			t.Errorf("activity %s has no start-to-close timeout", a.Name)
 		}
+		// A worker killed during any activity must not stall the release
+		// until the start-to-close timeout: the heartbeat notices first.
+		if h := a.Options.HeartbeatTimeout; h <= 0 || h >= a.Options.StartToCloseTimeout {
+			t.Errorf("activity %s: heartbeat timeout %s, want one shorter than its start-to-close timeout %s", a.Name, h, a.Options.StartToCloseTimeout)
+		}
 		if a.Request == nil {
 			t.Errorf("activity %s has no request type", a.Name)
 		}
@@ -57,7 +62,7 @@ func TestParseRoles(t *testing.T) {
 		{"all", "orchestrate source build sign notify deploy:stage deploy:prod", ""},
 		{"sign", "sign", ""},
 		{"orchestrate, deploy:prod,deploy:prod", "orchestrate deploy:prod", ""},
-		{"deploy:qa", "", `no pipeline has an environment "qa"`},
+		{"deploy:qa", "", `no environment "qa" in --environments`},
 		{"deploy", "", "needs its environment"},
 		{"signer", "", `"signer" is not a role`},
 		{"deploy:Prod", "", "is not an environment name"},

@@ -45,6 +45,10 @@ type AnalyzeRequest struct {
 	// pause. A step with too little traffic is watched for longer and
 	// judged again over the longer window.
 	Window time.Duration `json:"window,omitempty"`
+	// Baseline, during a bake, is when the new version took all the
+	// traffic: the previous version is judged on its records of the Window
+	// before then (its last baseline), the new one on the Window up to now.
+	Baseline time.Time `json:"baseline,omitempty"`
 }
 
 // Verdict is the judge's result for one canary step.
@@ -55,6 +59,9 @@ type Verdict struct {
 	Score  float64 `json:"score"`
 	// Detail explains the classification per metric.
 	Detail string `json:"detail"`
+	// Bake marks a verdict of the bake, after the new version took all
+	// the traffic, against the previous version's last baseline.
+	Bake bool `json:"bake,omitempty"`
 	// NoData marks a marginal verdict that had too little traffic to
 	// judge, rather than a doubtful canary.
 	NoData bool `json:"noData,omitempty"`
@@ -67,7 +74,13 @@ type SmokeRequest struct {
 	Product string         `json:"product"`
 	Env     string         `json:"env"`
 	Service config.Service `json:"service"`
+	// Route is "canary" to smoke-test the canary alone, through the router's
+	// test route, before it takes user traffic; empty tests what users reach.
+	Route string `json:"route,omitempty"`
 }
+
+// RouteCanary is the SmokeRequest.Route of the canary alone.
+const RouteCanary = "canary"
 
 // RollbackRequest returns a service to a previous signed artifact (or, with
 // no artifact, removes the canary and keeps the stable version).

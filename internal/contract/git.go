@@ -34,37 +34,3 @@ type TestResult struct {
 	Seconds float64  `json:"seconds"`
 	Tail    []string `json:"tail,omitempty"`
 }
-
-// NotifyRequest posts a message about a release.
-type NotifyRequest struct {
-	Product string `json:"product"`
-	Version string `json:"version"`
-	Channel string `json:"channel"`
-	// TokenEnv names the environment variable holding the bot token.
-	TokenEnv string `json:"tokenEnv"`
-	Text     string `json:"text"`
-	Stage    string `json:"stage,omitempty"`
-	// ThreadTS threads the message under the release's first one.
-	ThreadTS string `json:"threadTS,omitempty"`
-	// Buttons let people act on the message (a gate's approvals).
-	Buttons []NotifyButton `json:"buttons,omitempty"`
-	// Replace is the ts of an earlier message to replace with Text (and
-	// no buttons) rather than post a new one; Channel is then the ID a
-	// NotifyResult gave.
-	Replace string `json:"replace,omitempty"`
-}
-
-// NotifyButton is one button of a message; Value comes back with the press.
-type NotifyButton struct {
-	Action string `json:"action"`
-	Label  string `json:"label"`
-	Value  string `json:"value"`
-	Style  string `json:"style,omitempty"`
-}
-
-// NotifyResult identifies the posted message.
-type NotifyResult struct {
-	// Channel is the channel's ID, which replacing the message needs.
-	Channel string `json:"channel,omitempty"`
-	TS      string `json:"ts"`
-}

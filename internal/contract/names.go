@@ -28,4 +28,5 @@ const (
 
 	RollbackTargetName = "RollbackTarget"
 	FreezeCheckName    = "FreezeCheck"
+	ClaimEnvName       = "ClaimEnvironment"
 )

@@ -10,6 +10,9 @@ type NotesRequest struct {
 	Product string `json:"product"`
 	RepoURL string `json:"repoURL"`
 	Version string `json:"version"`
+	// From is the version to count from instead of the previous release
+	// tag (a change preview counts from what runs in an environment).
+	From string `json:"from,omitempty"`
 	// GitHub, when its Repo is set, adds the merged pull requests of the
 	// commits to the notes.
 	GitHub GitHubRepo `json:"github,omitzero"`
@@ -22,4 +25,6 @@ type ReleaseNotes struct {
 	// CommitTimes are the author times of the commits the release brings,
 	// oldest first: where lead time for changes starts.
 	CommitTimes []time.Time `json:"commitTimes,omitempty"`
+	// Commits counts the commits.
+	Commits int `json:"commits,omitempty"`
 }

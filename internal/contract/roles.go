@@ -98,7 +98,7 @@ func ParseRoles(list string, envs []string) ([]Serve, error) {
 				return nil, fmt.Errorf("--roles: %q: %q is not an environment name (lowercase letters, digits and dashes)", item, env)
 			}
 			if !slices.Contains(envs, env) {
-				return nil, fmt.Errorf("--roles: %q: no pipeline has an environment %q (the environments are %s)", item, env, strings.Join(envs, ", "))
+				return nil, fmt.Errorf("--roles: %q: no environment %q in --environments (%s); add it there", item, env, strings.Join(envs, ", "))
 			}
 			add(Serve{Role: Deploy, Env: env})
 		case slices.Contains(Roles, Role(item)):

@@ -3,11 +3,14 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +45,21 @@ type Docker struct {
 	// Grace is how long Stop lets a container end after SIGTERM before the
 	// engine kills it; zero means DefaultGrace.
 	Grace time.Duration
+	// Site names the installation the containers belong to (SiteOf a
+	// worker's data directory): one engine may serve several, and each
+	// sees, keeps and stops only its own containers (LabelSite). Containers
+	// without the label (started before sites existed) belong to every site.
+	Site string
+}
+
+// SiteOf names the installation whose deploy records live in dataDir: a
+// short hash of its absolute path.
+func SiteOf(dataDir string) string {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	return hex.EncodeToString(sum[:6])
 }
 
 var _ Target = (*Docker)(nil)
@@ -167,7 +185,7 @@ func pullError(ref name.Digest, err error) error {
 // ensure returns the running container of instance in, creating and
 // starting it if there is none.
 func (d *Docker) ensure(ctx context.Context, spec Spec, in Instance) (Instance, error) {
-	cname := containerName(in)
+	cname := d.containerName(in)
 	got, err := d.Client.ContainerInspect(ctx, cname)
 	switch {
 	case err == nil:
@@ -190,6 +208,7 @@ func (d *Docker) ensure(ctx context.Context, spec Spec, in Instance) (Instance, 
 		Env:          serviceEnv(spec.EnvVars, "0.0.0.0", servicePort),
 		ExposedPorts: nat.PortSet{containerPort: struct{}{}},
 		Labels: map[string]string{
+			LabelSite:       d.Site,
 			LabelProduct:    in.Product,
 			LabelEnv:        in.Env,
 			LabelService:    in.Service,
@@ -248,8 +267,17 @@ func (d *Docker) published(ctx context.Context, id string) (Instance, error) {
 }
 
 // containerName is the engine-wide name of an instance's container.
-func containerName(in Instance) string {
-	return "signalman-" + in.Product + "-" + in.Env + "-" + in.ID
+func (d *Docker) containerName(in Instance) string {
+	if d.Site == "" {
+		return "signalman-" + in.Product + "-" + in.Env + "-" + in.ID
+	}
+	return "signalman-" + d.Site + "-" + in.Product + "-" + in.Env + "-" + in.ID
+}
+
+// ours reports whether a container with labels belongs to d's site.
+func (d *Docker) ours(labels map[string]string) bool {
+	site := labels[LabelSite]
+	return site == "" || site == d.Site
 }
 
 // instanceOf reads an instance from its container's labels and state.
@@ -337,9 +365,12 @@ func (d *Docker) Running(ctx context.Context, product, env, service string) ([]I
 	}
 	var out []Instance
 	for _, c := range list {
+		if !d.ours(c.Labels) {
+			continue
+		}
 		got, err := d.Client.ContainerInspect(ctx, c.ID)
-		if cerrdefs.IsNotFound(err) {
-			continue // removed meanwhile
+		if cerrdefs.IsNotFound(err) || err == nil && (got.State == nil || !got.State.Running) {
+			continue // stopped or removed meanwhile
 		}
 		if err != nil {
 			return nil, fmt.Errorf("running containers of %s/%s/%s: %w", product, env, service, err)
@@ -379,7 +410,7 @@ func (d *Docker) Stop(ctx context.Context, instances []Instance) error {
 func (d *Docker) stopOne(ctx context.Context, in Instance, graceSecs int) error {
 	id := in.Container
 	if id == "" {
-		id = containerName(in)
+		id = d.containerName(in)
 	}
 	c, err := d.Client.ContainerInspect(ctx, id)
 	if cerrdefs.IsNotFound(err) {
@@ -390,6 +421,9 @@ func (d *Docker) stopOne(ctx context.Context, in Instance, graceSecs int) error 
 	}
 	if got := c.Config.Labels[LabelInstance]; got != in.ID {
 		return fmt.Errorf("stop %s: container %s is instance %q, not this one", in.ID, id, got)
+	}
+	if !d.ours(c.Config.Labels) {
+		return fmt.Errorf("stop %s: container %s belongs to site %s, not %s", in.ID, id, c.Config.Labels[LabelSite], d.Site)
 	}
 	err = d.Client.ContainerStop(ctx, c.ID, container.StopOptions{Timeout: &graceSecs})
 	if err != nil && !cerrdefs.IsNotFound(err) {

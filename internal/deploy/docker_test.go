@@ -146,6 +146,54 @@ func TestDockerLifecycle(t *testing.T) {
 	}
 }
 
+// TestDockerSites runs two installations (two worker data directories) on
+// one engine, deploying the same product, environment, service and
+// deployment: each sees and stops only its own containers, so a
+// `signalman down` of one never touches the other's production.
+func TestDockerSites(t *testing.T) {
+	cli := requireDocker(t)
+	ctx := context.Background()
+	reg := newTestRegistry(t)
+	var ref string
+	product := dockerProduct(t, cli, &ref)
+	ref = serviceImage(t, reg, "serve")
+	a := &Docker{Client: cli, Grace: time.Second, Site: SiteOf(t.TempDir())}
+	b := &Docker{Client: cli, Grace: time.Second, Site: SiteOf(t.TempDir())}
+	if a.Site == b.Site {
+		t.Fatalf("two data directories share site %s", a.Site)
+	}
+	spec := dockerSpec(product, ref, "v1.101.0/stable", 1)
+	inA, err := a.Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inB, err := b.Start(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inA[0].Container == inB[0].Container {
+		t.Fatalf("both sites got container %s for one deployment", inA[0].Container)
+	}
+	for _, tc := range []struct {
+		d    *Docker
+		want []Instance
+	}{{a, inA}, {b, inB}} {
+		got, err := tc.d.Running(ctx, product, "stage", "api")
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("site %s: Running = %+v, %v; want only its own %+v", tc.d.Site, got, err, tc.want)
+		}
+	}
+	if err := a.Stop(ctx, inB); err == nil || !strings.Contains(err.Error(), "belongs to site "+b.Site) {
+		t.Errorf("site %s stopping site %s's instance: %v, want a refusal", a.Site, b.Site, err)
+	}
+	if err := a.Stop(ctx, inA); err != nil {
+		t.Fatal(err)
+	}
+	if got := getVersion(t, inB[0].Addr); got.Version != "v1.101.0" {
+		t.Errorf("site %s's instance answers %+v after the other site stopped its own", b.Site, got)
+	}
+}
+
 func TestDockerStartFailure(t *testing.T) {
 	cli := requireDocker(t)
 	ctx := context.Background()

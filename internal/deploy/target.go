@@ -61,6 +61,7 @@ func (in Instance) where() string {
 // Labels name the Docker container labels (and are the record fields) that
 // tie an instance to its release.
 const (
+	LabelSite       = "dev.signalman.site"
 	LabelProduct    = "dev.signalman.product"
 	LabelEnv        = "dev.signalman.env"
 	LabelService    = "dev.signalman.service"

@@ -49,8 +49,6 @@ type Interactions struct {
 	// Handle records the action and returns the text that replaces the
 	// buttons; an error's text replaces them instead.
 	Handle func(ctx context.Context, a Action) (outcome string, err error)
-	// Now is the clock for replay protection; nil means time.Now.
-	Now func() time.Time
 	// HTTP posts replies to response_url; nil means http.DefaultClient.
 	HTTP *http.Client
 	// PersonOf, if set, maps the Slack user who pressed a button to an
@@ -77,7 +75,7 @@ func (in Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read request body: "+err.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
-	if err := verify(r.Header, body, in.SigningSecret, in.now()); err != nil {
+	if err := verify(r.Header, body, in.SigningSecret); err != nil {
 		slog.WarnContext(r.Context(), "Slack interaction refused", "service", "notify", "error", err)
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
@@ -216,11 +214,4 @@ func parse(body []byte) (*slack.InteractionCallback, error) {
 		return nil, fmt.Errorf("interaction payload is not valid JSON: %w", err)
 	}
 	return &cb, nil
-}
-
-func (in Interactions) now() time.Time {
-	if in.Now == nil {
-		return time.Now()
-	}
-	return in.Now()
 }

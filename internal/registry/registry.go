@@ -1,6 +1,7 @@
 // Package registry runs the embedded OCI registry of the local default:
 // distribution's registry with filesystem storage in a data directory,
-// served over plain HTTP on loopback, without auth, with immutable tags.
+// served over plain HTTP on loopback, without auth, with immutable tags,
+// deletes by digest only and garbage collection of unused blobs.
 package registry
 
 import (
@@ -18,9 +19,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/distribution/distribution/v3"
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
 	"github.com/distribution/distribution/v3/registry/storage"
+	storagedriver "github.com/distribution/distribution/v3/registry/storage/driver"
 	"github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
 )
 
@@ -44,7 +47,16 @@ type Options struct {
 	Addr string
 	// Logger receives the registry's warnings and errors; slog.Default() if nil.
 	Logger *slog.Logger
+	// BlobGrace is how long garbage collection spares a blob no manifest
+	// uses after it was stored: a push uploads its blobs before its
+	// manifest, in separate requests. Zero means DefaultBlobGrace; a
+	// negative value spares none.
+	BlobGrace time.Duration
 }
+
+// DefaultBlobGrace is the BlobGrace of a registry that sets none: far
+// longer than any push takes.
+const DefaultBlobGrace = time.Hour
 
 // Registry is a running registry. Stop it when done.
 type Registry struct {
@@ -52,12 +64,24 @@ type Registry struct {
 	handler http.Handler
 	server  *http.Server
 	app     *handlers.App
+	logger  *slog.Logger
 	cancel  context.CancelFunc // ends the registry's background work
 	unroute func()             // detaches Logger from distribution's logs
 	work    sync.WaitGroup     // the server and the upload purge
 
+	// store and driver reach the storage app serves: tagGuard reads tags
+	// through store, and CollectGarbage marks and sweeps through both.
+	store  distribution.Namespace
+	driver storagedriver.StorageDriver
+	// gc is held for reading by every write request and for writing by
+	// CollectGarbage, so garbage collection waits for writes in flight and
+	// writes wait for garbage collection.
+	gc sync.RWMutex
+
 	stopOnce sync.Once
 	stopErr  error
+	// grace spares blobs stored this recently from garbage collection.
+	grace time.Duration
 }
 
 // Start starts a registry and returns once it answers GET /v2/.
@@ -98,7 +122,7 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 	if err != nil {
 		return fail(fmt.Errorf("registry: storage in %s: %w", dir, err))
 	}
-	tags, err := storage.NewRegistry(base, driver)
+	store, err := storage.NewRegistry(base, driver)
 	if err != nil {
 		return fail(fmt.Errorf("registry: storage in %s: %w", dir, err))
 	}
@@ -111,18 +135,31 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 		return fail(fmt.Errorf("registry: listen on %s (is another registry running there? use port 0 for a free one): %w", addr, err))
 	}
 
-	guard := &tagGuard{next: app, tags: tags}
 	r := &Registry{
-		host: ln.Addr().String(),
-		// Requests carry the instance id so that distribution's logs
-		// about them reach this registry's Logger.
-		handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			guard.ServeHTTP(w, req.WithContext(withInstanceID(req.Context(), id)))
-		}),
+		host:    ln.Addr().String(),
 		app:     app,
+		logger:  logger,
 		cancel:  cancel,
 		unroute: unroute,
+		store:   store,
+		driver:  driver,
+		grace:   o.BlobGrace,
 	}
+	if r.grace == 0 {
+		r.grace = DefaultBlobGrace
+	}
+	api := r.holdOffGC(&tagGuard{next: deleteGuard{next: app}, tags: store})
+	r.handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// Requests carry the instance id so that distribution's logs
+		// about them reach this registry's Logger.
+		req = req.WithContext(withInstanceID(req.Context(), id))
+		// Outside holdOffGC: a POST there would otherwise wait for itself.
+		if req.URL.Path == GCPath {
+			r.serveGC(w, req)
+			return
+		}
+		api.ServeHTTP(w, req)
+	})
 	r.server = &http.Server{
 		Handler:           r.handler,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -145,7 +182,8 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 // ("127.0.0.1:5000/shop/api@sha256:...").
 func (r *Registry) Host() string { return r.host }
 
-// Handler returns the registry's HTTP handler, immutable tags included.
+// Handler returns the registry's HTTP handler: immutable tags, deletes by
+// digest only, and garbage collection on POST GCPath included.
 func (r *Registry) Handler() http.Handler { return r.handler }
 
 // Stop lets requests in flight finish, for a while, then stops the
@@ -179,15 +217,23 @@ func newApp(ctx context.Context, dir string) (app *handlers.App, err error) {
 	config := &configuration.Configuration{}
 	config.Storage = configuration.Storage{
 		"filesystem": configuration.Parameters{"rootdirectory": dir},
-		// A deleted tag or manifest could be pushed again with other
-		// content, which would defeat immutable tags.
-		"delete": configuration.Parameters{"enabled": false},
+		// Retention removes an old release image by deleting its manifest
+		// by digest; distribution then drops the tags that pointed at it,
+		// and CollectGarbage frees its blobs. A dropped tag could be pushed
+		// again with other content, but the tags that name releases carry
+		// a build number and a commit, so they are never reused. Deleting
+		// a tag itself, or a blob, is refused (see deleteGuard).
+		"delete": configuration.Parameters{"enabled": true},
 		// Blobs are served by the registry itself, never by redirect.
 		"redirect": configuration.Parameters{"disable": true},
 		// distribution's purger sleeps in a goroutine nothing can stop;
 		// Start purges once instead (see purgeUploads).
 		"maintenance": configuration.Parameters{"uploadpurging": map[any]any{"enabled": false}},
-		"cache":       configuration.Parameters{"blobdescriptor": "inmemory"},
+		// No "cache": distribution's in-memory blob descriptor cache is
+		// out of reach, so CollectGarbage could not clear it, and it would
+		// go on reporting deleted blobs as present. A push would then skip
+		// uploading a layer that is gone, and distribution would accept a
+		// manifest whose blob is missing. A stat on local disk is cheap.
 	}
 	// Signs upload state; uploads do not survive a restart anyway.
 	config.HTTP.Secret = string(secret)

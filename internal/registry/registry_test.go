@@ -319,7 +319,9 @@ func start(t *testing.T, dir string, w *syncBuffer) *registry.Registry {
 	} else {
 		logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	r, err := registry.Start(t.Context(), registry.Options{Dir: dir, Addr: "127.0.0.1:0", Logger: logger})
+	// Blobs pushed a moment ago are collectable here: no push of these
+	// tests waits between its blobs and its manifest.
+	r, err := registry.Start(t.Context(), registry.Options{Dir: dir, Addr: "127.0.0.1:0", Logger: logger, BlobGrace: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,31 @@ func (c *Calendar) NextOpen(t time.Time) time.Time {
 	}
 }
 
+// OpenFor returns the first instant at or after t from which the window
+// stays open for at least d, or the zero time if no opening is that long.
+// A deploy that must finish inside the window starts then.
+func (c *Calendar) OpenFor(t time.Time, d time.Duration) time.Time {
+	if d > c.Length() {
+		return time.Time{}
+	}
+	// Each try moves past one opening; holidays, freezes and clock changes
+	// can shorten openings, but never a year of them in a row.
+	for range 366 {
+		opens := c.NextOpen(t)
+		closes := c.ClosesAt(opens)
+		if closes.Sub(opens) >= d {
+			return opens
+		}
+		t = closes
+	}
+	return time.Time{}
+}
+
+// Length is how long the window stays open on a deploy day.
+func (c *Calendar) Length() time.Duration {
+	return time.Duration(c.end-c.start) * time.Minute
+}
+
 // ClosesAt returns the instant the window open at t closes, in the
 // calendar's location, or the zero time if the window is shut at t.
 func (c *Calendar) ClosesAt(t time.Time) time.Time {

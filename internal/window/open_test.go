@@ -1,6 +1,7 @@
 package window
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -219,5 +220,46 @@ func TestClosesAt(t *testing.T) {
 				t.Errorf("IsOpen(ClosesAt(%s) - 1ns) = false, want open until closing", tt.t)
 			}
 		})
+	}
+}
+
+func TestOpenFor(t *testing.T) {
+	c, err := New(Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ny := c.Location()
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, ny) }
+	for _, tc := range []struct {
+		name string
+		from time.Time
+		need time.Duration
+		want time.Time
+	}{
+		{"thursday_morning_fits_at_once", at(2026, 12, 3, 9, 0), time.Hour, at(2026, 12, 3, 9, 0)},
+		{"thursday_canary_that_would_cross_16_00_waits_until_monday", at(2026, 12, 3, 15, 30), time.Hour, at(2026, 12, 7, 8, 0)},
+		{"exactly_until_closing_fits", at(2026, 12, 3, 15, 0), time.Hour, at(2026, 12, 3, 15, 0)},
+		{"friday_waits_until_monday", at(2026, 12, 4, 10, 0), 10 * time.Minute, at(2026, 12, 7, 8, 0)},
+		{"longer_than_any_opening_never", at(2026, 12, 3, 9, 0), 9 * time.Hour, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.OpenFor(tc.from, tc.need)
+			if !got.Equal(tc.want) {
+				t.Errorf("OpenFor(%s, %s) = %s, want %s", tc.from, tc.need, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSpecText(t *testing.T) {
+	var s Spec
+	if err := s.SetWord("always"); err != nil || !s.Always {
+		t.Fatalf("always: %+v, %v", s, err)
+	}
+	if err := s.SetWord("never"); err == nil || !strings.Contains(err.Error(), `"never" is not a window`) {
+		t.Fatalf("never: %v", err)
+	}
+	if got, want := (Spec{}).String(), "mon, tue, wed, thu 08:00-16:00 America/New_York"; got != want {
+		t.Errorf("default window reads %q, want %q", got, want)
 	}
 }

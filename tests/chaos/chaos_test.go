@@ -69,22 +69,12 @@ func TestChaos(t *testing.T) {
 	posted := notifytest.New(t)
 
 	repo, remote, _ := e2e.ExampleRepo(t, nil)
-	cfg := e2e.WritePipeline(t, fmt.Sprintf(`product: shop
-repository:
-  url: %s
-services:
-  - name: auth-server
-    order: 1
-    build: {package: ./services/auth-server}
-    smoke: [{path: /healthz}]
-  - name: api
-    order: 2
-    build: {package: ./services/api}
-    smoke: [{path: /api/ping, contains: pong}]
-environments:
+	cfg := e2e.WritePipeline(t, e2e.ShopPipeline(remote, "auth-server", "api")+`environments:
   stage:
     signoffs: [{role: qa}]
   prod:
+    window: always
+    bake: 0s
     signoffs: [{role: sre}]
     canary:
       steps: [{weight: 50, pause: 4s}]
@@ -100,7 +90,7 @@ release:
 notifications:
   slack:
     channel: "#releases"
-`, remote))
+`)
 
 	stk := e2e.NewStack(t)
 	stk.WorkerArgs = []string{"--slack-api", posted.URL()}
@@ -165,7 +155,7 @@ notifications:
 				workflows.StageQASignoff: {"signoff", version, "--product", "shop", "--verdict", "green", "--as", "quinn"},
 				workflows.StageApproval:  {"approve", version, "--product", "shop", "--env", "prod", "--as", "sam"},
 			}[st.Stage]
-			if gate != nil && !signed[st.Stage] && st.Stages[e2e.StageIndex(st.Stage)].State == workflows.Waiting {
+			if gate != nil && !signed[st.Stage] && st.StageNamed(st.Stage).State == workflows.Waiting {
 				// The gate is open and nothing is planned for it any more:
 				// approve. A refusal because it was recorded already (a
 				// reply lost in a restart) counts as done.

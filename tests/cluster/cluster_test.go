@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,23 +20,13 @@ import (
 	"github.com/signalman/signalman/workflows"
 )
 
-// pipeline is the example product with QA and SRE gates and a canary.
-const pipeline = `product: shop
-repository:
-  url: %s
-services:
-  - name: auth-server
-    order: 1
-    build: {package: ./services/auth-server}
-    smoke: [{path: /healthz}]
-  - name: api
-    order: 2
-    build: {package: ./services/api}
-    smoke: [{path: /api/ping, contains: pong}]
-environments:
+// environments gives the example product QA and SRE gates and a canary.
+const environments = `environments:
   stage:
     signoffs: [{role: qa}]
   prod:
+    window: always
+    bake: 0s
     canary:
       steps: [{weight: 50, pause: 6s}]
     signoffs: [{role: sre}]
@@ -114,7 +103,7 @@ func TestCluster(t *testing.T) {
 	}
 
 	repo, remote, _ := e2e.ExampleRepo(t, nil)
-	config := e2e.WritePipeline(t, fmt.Sprintf(pipeline, remote))
+	config := e2e.WritePipeline(t, e2e.ShopPipeline(remote, "auth-server", "api")+environments)
 	release := func(version string) {
 		e2e.MustCLI(t, addrA, "release", "start", version, "--config", config, "--as", "rita")
 		e2e.WaitForStage(t, addrB, version, workflows.StageQASignoff, 3*time.Minute)

@@ -37,7 +37,7 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 	defer c.Close()
 	// The first release has no baseline in prod and skips its canary;
 	// the later ones are judged on the traffic of real clients.
-	releaseVersion(b, stk, config, "v1.1.0")
+	e2e.Release(b, stk, config, "v1.1.0")
 	for _, l := range []*e2e.LoadGen{
 		e2e.StartLoad(b, stk, "auth-server", "/healthz", 50),
 		e2e.StartLoad(b, stk, "api", "/api/ping", 50),
@@ -49,7 +49,7 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		version := fmt.Sprintf("v1.%d.0", i+2)
-		st := releaseVersion(b, stk, config, version)
+		st := e2e.Release(b, stk, config, version)
 		if st.State != workflows.Succeeded {
 			b.Fatalf("%s %s: %s", version, st.State, st.Error)
 		}

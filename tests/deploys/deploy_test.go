@@ -2,6 +2,7 @@ package deploys
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signalman/signalman/internal/artifact"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy/router"
 	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
@@ -19,39 +21,18 @@ import (
 // canary on prod and no gates, so releases run straight through.
 func canaryPipeline(t testing.TB, remote, target string) string {
 	t.Helper()
-	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
-repository:
-  url: %[1]s
-services:
-  - name: auth-server
-    order: 1
-    build: {package: ./services/auth-server}
-    smoke: [{path: /healthz}]
-  - name: api
-    order: 2
-    build: {package: ./services/api}
-    smoke: [{path: /api/ping, contains: pong}]
-  - name: content-server
-    order: 3
-    build: {package: ./services/content-server}
-    smoke: [{path: /, contains: shop}]
-environments:
+	return e2e.WritePipeline(t, e2e.ShopPipeline(remote, "auth-server", "api", "content-server")+fmt.Sprintf(`environments:
   stage:
-    target: %[2]s
+    target: %[1]s
   prod:
-    target: %[2]s
+    window: always
+    bake: 8s
+    target: %[1]s
     canary:
       steps: [{weight: 20, pause: 4s}]
 release:
   ship_delay: 0s
-`, remote, target))
-}
-
-// releaseVersion starts a release through the CLI and waits for its end.
-func releaseVersion(t testing.TB, s *e2e.Stack, config, version string) workflows.Status {
-	t.Helper()
-	e2e.MustCLI(t, s.Srv.Addr, "release", "start", version, "--config", config, "--as", "rita")
-	return e2e.WaitFinished(t, s, version)
+`, target))
 }
 
 // TestDeploy_process_target runs releases of the example product on the
@@ -66,7 +47,7 @@ func TestDeploy_process_target(t *testing.T) {
 	stk := e2e.NewStack(t)
 	worker := e2e.StartWorker(t, stk)
 
-	if st := releaseVersion(t, stk, config, "v1.1.0"); st.State != workflows.Succeeded {
+	if st := e2e.Release(t, stk, config, "v1.1.0"); st.State != workflows.Succeeded {
 		t.Fatalf("v1.1.0: %s: %s", st.State, st.Error)
 	}
 	for _, svc := range []string{"auth-server", "api", "content-server"} {
@@ -148,6 +129,8 @@ func TestDeploy_process_target(t *testing.T) {
 		if st.State != workflows.Succeeded {
 			t.Fatalf("v1.2.0: %s: %s", st.State, st.Error)
 		}
+		// The test route, the canary and the bake, under a worker kill.
+		e2e.SaveHistory(t, stk.Srv.Addr, workflows.DeployID("shop", "v1.2.0", "prod", "auth-server"), "service-deploy-bake")
 		for _, svc := range []string{"auth-server", "api", "content-server"} {
 			if got := e2e.Serving(t, stk, "prod", svc); got != svc+" v1.2.0" {
 				t.Errorf("prod %s serves %q, want v1.2.0", svc, got)
@@ -161,34 +144,47 @@ func TestDeploy_process_target(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Run("faulty_release_rolls_back_while_production_serves", func(t *testing.T) {
-		repo.WriteCommit(t, "feat: faulty api", map[string]string{"services/api/fault.json": `{"error_rate": 0.5, "latency_ms": 25, "env": "prod"}`})
+	t.Run("faulty_release_is_caught_by_the_test_route_before_any_user_request", func(t *testing.T) {
+		// Every api request fails in prod: its smoke test through the test
+		// route fails before the new version takes any user traffic.
+		repo.WriteCommit(t, "feat: faulty api", map[string]string{"services/api/fault.json": `{"error_rate": 1, "env": "prod"}`})
 		repo.Git(t, "push", "--quiet", "origin", "main")
-		// The load starts once the api's canary could start: any time after
-		// the release is on its way, since the router exists from v1.1.0.
+		began := time.Now()
 		load := e2e.StartLoad(t, stk, "api", "/api/products", 40)
-		st := releaseVersion(t, stk, config, "v1.3.0")
+		st := e2e.Release(t, stk, config, "v1.3.0")
 		ok, failed := load.End()
-		if st.State != workflows.Failed || !strings.Contains(st.Error, "api on prod rolled back: canary failed") {
-			t.Fatalf("v1.3.0: %s: %q; want the api canary to fail and roll back", st.State, st.Error)
+		if st.State != workflows.Failed || !strings.Contains(st.Error, "api on prod rolled back: test route: smoke test failed before any user traffic") {
+			t.Fatalf("v1.3.0: %s: %q; want the api's test route to catch it", st.State, st.Error)
 		}
 		if got := e2e.Serving(t, stk, "prod", "api"); got != "api v1.2.0" {
 			t.Errorf("after the rollback prod api serves %q, want v1.2.0", got)
 		}
-		if failed["v1.2.0"] != 0 || failed["unreachable"] != 0 {
-			t.Errorf("production failed requests during the canary: %v", failed)
+		// auth-server took v1.3.0 before the api failed; prod's
+		// on_failure (rollback-release) takes it back too, so production
+		// never runs a mix nobody tested.
+		if got := e2e.Serving(t, stk, "prod", "auth-server"); got != "auth-server v1.2.0" {
+			t.Errorf("after the release's rollback prod auth-server serves %q, want v1.2.0", got)
 		}
-		// Errors come only from the canary's share: at most its weight of
-		// the traffic during the analysis (20%), with room for chance.
-		total := 0
-		for _, n := range ok {
-			total += n
+		if !strings.Contains(st.Error, "rolled back with it: auth-server to v1.2.0") {
+			t.Errorf("v1.3.0's error %q does not name auth-server as rolled back with it", st.Error)
 		}
-		for _, n := range failed {
-			total += n
+		e2e.SaveHistory(t, stk.Srv.Addr, workflows.ReleaseID("shop", "v1.3.0"), "release-rolled-back-whole")
+		// The router's records: the new version answered test requests
+		// only, never a user's.
+		tests := 0
+		for _, r := range e2e.RouterRequests(t, stk, "prod", "api", began) {
+			switch {
+			case r.Version == "v1.3.0" && r.Test:
+				tests++
+			case r.Version == "v1.3.0":
+				t.Errorf("a user request was served by v1.3.0 at %s (status %d)", r.At, r.Status)
+			}
 		}
-		if share := float64(failed["v1.3.0"]) / float64(total); failed["v1.3.0"] == 0 || share > 0.2 {
-			t.Errorf("the faulty canary failed %d of %d requests (%.2f); want some, and no more than its 20%% share", failed["v1.3.0"], total, share)
+		if tests == 0 {
+			t.Error("the router recorded no test-route request to v1.3.0")
+		}
+		if ok["v1.3.0"]+failed["v1.3.0"] != 0 || failed["v1.2.0"] != 0 || failed["unreachable"] != 0 || ok["v1.2.0"] == 0 {
+			t.Errorf("users saw ok %v, failed %v: want every request answered by v1.2.0", ok, failed)
 		}
 		if n := len(e2e.Instances(t, stk, "prod", "api")); n != 1 {
 			t.Errorf("prod api has %d instances after the rollback, want 1", n)
@@ -201,7 +197,7 @@ func TestDeploy_process_target(t *testing.T) {
 			"services/content-server/main.go": strings.Replace(e2e.ExampleFiles(t)["services/content-server/main.go"], "<h1>shop</h1>", "<h1>store</h1>", 1),
 		})
 		repo.Git(t, "push", "--quiet", "origin", "main")
-		st := releaseVersion(t, stk, config, "v1.4.0")
+		st := e2e.Release(t, stk, config, "v1.4.0")
 		if st.State != workflows.Failed || !strings.Contains(st.Error, "smoke test failed") {
 			t.Fatalf("v1.4.0: %s: %q; want a smoke test failure", st.State, st.Error)
 		}
@@ -213,24 +209,34 @@ func TestDeploy_process_target(t *testing.T) {
 	})
 
 	t.Run("rollback_restores_the_previous_digest", func(t *testing.T) {
-		// v1.3.0 failed at the api, after auth-server had taken it: a
-		// failure stops the services after it, so production is mixed.
-		if got := e2e.Serving(t, stk, "prod", "auth-server"); got != "auth-server v1.3.0" {
-			t.Fatalf("prod auth-server serves %q before the rollback, want v1.3.0", got)
-		}
+		// v1.3.0 was rolled back as a whole, so prod runs v1.2.0.
+		checkServes(t, stk, "v1.2.0", "auth-server", "api", "content-server")
 		out := e2e.MustCLI(t, stk.Srv.Addr, "rollback", "shop", "--env", "prod", "-c", config, "--reason", "test", "--as", "oncall")
-		if !strings.Contains(out, "rolled back from v1.3.0 to v1.2.0") {
+		if !strings.Contains(out, "rolled back from v1.2.0 to v1.1.0") {
 			t.Errorf("rollback printed %q", out)
 		}
-		checkServes(t, stk, "v1.2.0", "auth-server", "api", "content-server")
+		checkServes(t, stk, "v1.1.0", "auth-server", "api", "content-server")
 		e2e.SaveHistory(t, stk.Srv.Addr, workflows.RollbackID("shop", "prod"), "rollback")
 
-		out = e2e.MustCLI(t, stk.Srv.Addr, "rollback", "shop", "--env", "prod", "--service", "api", "--to", "v1.1.0", "-c", config, "--reason", "test", "--as", "oncall")
-		if !strings.Contains(out, "to v1.1.0") {
+		out = e2e.MustCLI(t, stk.Srv.Addr, "rollback", "shop", "--env", "prod", "--service", "api", "--to", "v1.2.0", "-c", config, "--reason", "test", "--as", "oncall")
+		if !strings.Contains(out, "to v1.2.0") {
 			t.Errorf("rollback --to printed %q", out)
 		}
-		checkServes(t, stk, "v1.1.0", "api")
-		checkServes(t, stk, "v1.2.0", "auth-server", "content-server")
+		checkServes(t, stk, "v1.2.0", "api")
+		checkServes(t, stk, "v1.1.0", "auth-server", "content-server")
+
+		// What runs where, from prod's record, agrees with the routers.
+		out = e2e.MustCLI(t, stk.Srv.Addr, "running", "--product", "shop", "--env", "prod", "-o", "json")
+		var recs []contract.EnvState
+		if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+			t.Fatalf("running -o json: %v: %s", err, out)
+		}
+		for _, svc := range []string{"auth-server", "api", "content-server"} {
+			want := strings.TrimPrefix(e2e.Serving(t, stk, "prod", svc), svc+" ")
+			if r := recs[0].Running[svc]; r.Version != want || r.Artifact.Digest == "" || r.Since.IsZero() {
+				t.Errorf("running says prod %s is %+v; its router serves %s", svc, r, want)
+			}
+		}
 	})
 }
 
@@ -277,7 +283,7 @@ func TestDeploy_docker_target(t *testing.T) {
 	config := canaryPipeline(t, remote, "docker")
 	stk := e2e.NewStack(t)
 	e2e.StartWorker(t, stk)
-	st := releaseVersion(t, stk, config, "v1.1.0")
+	st := e2e.Release(t, stk, config, "v1.1.0")
 	if st.State != workflows.Succeeded {
 		t.Fatalf("v1.1.0 on docker: %s: %s", st.State, st.Error)
 	}

@@ -33,11 +33,15 @@ import (
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/signalman/signalman/activities"
 	"github.com/signalman/signalman/examples"
+	"github.com/signalman/signalman/internal/artifact"
 	"github.com/signalman/signalman/internal/artifact/signature"
+	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy"
 	"github.com/signalman/signalman/internal/deploy/router"
 	"github.com/signalman/signalman/internal/devserver"
@@ -162,22 +166,22 @@ func (s *Server) Stop() {
 // Proc is a worker process.
 type Proc struct {
 	cmd  *exec.Cmd
-	Logs *syncBuffer
+	Logs *SyncBuffer
 }
 
-// syncBuffer collects a process's output from several goroutines.
-type syncBuffer struct {
+// SyncBuffer collects a process's output from several goroutines.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -200,7 +204,9 @@ const KeyPassword = "e2e-signing-password-5f1c"
 func NewStack(t testing.TB) *Stack {
 	t.Helper()
 	s := &Stack{Srv: StartServer(t), Keys: t.TempDir(), Data: t.TempDir()}
-	reg, err := registry.Start(context.Background(), registry.Options{Dir: t.TempDir(), Addr: "127.0.0.1:0"})
+	// Garbage collection may free what was pushed a moment ago: the
+	// tests never collect while they push.
+	reg, err := registry.Start(context.Background(), registry.Options{Dir: t.TempDir(), Addr: "127.0.0.1:0", BlobGrace: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +222,34 @@ func NewStack(t testing.TB) *Stack {
 		}
 	})
 	return s
+}
+
+// FollowKeys makes the key pair builds of a followed branch are signed
+// with, has the stack's workers sign with it and trust it, and returns
+// the public key's path.
+func FollowKeys(t testing.TB, s *Stack) string {
+	t.Helper()
+	k := app.Keys{Private: filepath.Join(s.Keys, "follow.key"), Public: filepath.Join(s.Keys, "follow.pub")}
+	if err := app.GenerateKeys(k, []byte(KeyPassword)); err != nil {
+		t.Fatal(err)
+	}
+	s.WorkerArgs = append(s.WorkerArgs, "--follow-signing-key", k.Private, "--trust-key", k.Public)
+	return k.Public
+}
+
+// Verifier returns the deployers' own check of an image (the Verify
+// activity, run in the SDK's activity environment), trusting publicKey
+// and trusted.
+func Verifier(t testing.TB, publicKey string, trusted ...string) func(contract.VerifyRequest) error {
+	t.Helper()
+	signer := &activities.Signer{PublicKeyFile: publicKey, TrustedKeyFiles: trusted, Dir: t.TempDir(), Remote: artifact.RemoteOptions}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(signer.Verify)
+	return func(req contract.VerifyRequest) error {
+		_, err := env.ExecuteActivity(signer.Verify, req)
+		return err
+	}
 }
 
 // StartWorker runs the worker binary as its own process, serving every
@@ -236,7 +270,7 @@ func StartProcess(t testing.TB, args, env []string) *Proc {
 	cmd := exec.Command(Bin.Worker, args...)
 	cmd.Env = append(append(os.Environ(), GoEnv...), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	cmd.Stdout = logs
 	out, err := cmd.StderrPipe()
 	if err != nil {
@@ -383,6 +417,31 @@ func LastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// exampleServices are the example product's services as a pipeline
+// lists them: deploy order, build and smoke tests.
+var exampleServices = map[string]string{
+	"auth-server":    "  - name: auth-server\n    order: 1\n    build: {package: ./services/auth-server}\n    smoke: [{path: /healthz}]\n",
+	"api":            "  - name: api\n    order: 2\n    build: {package: ./services/api}\n    smoke: [{path: /api/ping, contains: pong}]\n",
+	"content-server": "  - name: content-server\n    order: 3\n    build: {package: ./services/content-server}\n    smoke: [{path: /, contains: shop}]\n",
+}
+
+// ShopPipeline is the start of a pipeline file for the example product in
+// remote with the services named (auth-server, api, content-server),
+// believing the names requests give (auth: claimed);
+// the test adds environments and the rest.
+func ShopPipeline(remote string, services ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "product: shop\nauth: claimed\nrepository:\n  url: %s\nservices:\n", remote)
+	for _, s := range services {
+		svc, ok := exampleServices[s]
+		if !ok {
+			panic("the example product has no service " + s)
+		}
+		b.WriteString(svc)
+	}
+	return b.String()
+}
+
 // WritePipeline writes a pipeline file for a test and returns its path.
 func WritePipeline(t testing.TB, body string) string {
 	t.Helper()
@@ -417,18 +476,12 @@ func WaitForStage(t testing.TB, addr, version, stage string, timeout time.Durati
 		if st.Finished() {
 			t.Fatalf("release ended (%s) before reaching %s: %s", st.State, stage, st.Error)
 		}
-		s := st.Stages[StageIndex(stage)]
+		s := st.StageNamed(stage)
+		if s == nil {
+			t.Fatalf("release %s has no stage %s", version, stage)
+		}
 		return st.Stage == stage && s.State == workflows.Waiting, fmt.Sprintf("%s %s: %s", st.Stage, s.State, s.Detail)
 	})
-}
-
-func StageIndex(name string) int {
-	for i, s := range workflows.Stages {
-		if s == name {
-			return i
-		}
-	}
-	panic("no stage " + name)
 }
 
 // Serving asks a service's router which version answers /version.
@@ -445,6 +498,21 @@ func Serving(t testing.TB, s *Stack, env, service string) string {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return strings.TrimSpace(string(body))
+}
+
+// RouterRequests reads the records a service's router kept of the
+// requests it proxied since a time: user requests and test-route ones.
+func RouterRequests(t testing.TB, s *Stack, env, service string, since time.Time) []router.Request {
+	t.Helper()
+	rc, _, err := router.Open(filepath.Join(s.Data, "routers", "shop", env, service))
+	if err != nil {
+		t.Fatalf("router of %s on %s: %v", service, env, err)
+	}
+	reqs, err := rc.Requests(context.Background(), since)
+	if err != nil {
+		t.Fatalf("records of the router of %s on %s: %v", service, env, err)
+	}
+	return reqs
 }
 
 // Instances counts a service's running instances on the process target.
@@ -529,6 +597,13 @@ func (l *LoadGen) End() (ok, failed map[string]int) {
 	close(l.stop)
 	l.wg.Wait()
 	return l.ok, l.failed
+}
+
+// Release starts a release through the CLI (as rita) and waits for its end.
+func Release(t testing.TB, s *Stack, config, version string) workflows.Status {
+	t.Helper()
+	MustCLI(t, s.Srv.Addr, "release", "start", version, "--config", config, "--as", "rita")
+	return WaitFinished(t, s, version)
 }
 
 // WaitFinished waits for a started release to end.
@@ -625,8 +700,8 @@ func History(ctx context.Context, c client.Client, workflowID, runID string) ([]
 	return events, nil
 }
 
-// SaveHistory writes a workflow's history as tests/testdata/<name>.json
-// when -record is set.
+// SaveHistory writes a workflow's history as tests/testdata/<name>.json,
+// and its workflow and run IDs as <name>.execution, when -record is set.
 func SaveHistory(t testing.TB, addr, workflowID, name string) {
 	t.Helper()
 	if !*record {
@@ -650,6 +725,12 @@ func SaveHistory(t testing.TB, addr, workflowID, name string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(moduleRoot(), "tests", "testdata", name+".json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The execution it replays as: signed requests name their workflow
+	// and run.
+	run := events[0].GetWorkflowExecutionStartedEventAttributes().GetOriginalExecutionRunId()
+	if err := os.WriteFile(filepath.Join(moduleRoot(), "tests", "testdata", name+".execution"), []byte(workflowID+"\n"+run+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s (%d events) as testdata/%s.json", workflowID, len(h.Events), name)

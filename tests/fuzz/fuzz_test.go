@@ -15,6 +15,7 @@ import (
 
 // targets are the fuzz targets CI runs: the pipeline file parser, version
 // and build-tag parsing, deploy-window math, Slack interaction payloads,
+// signed statements of people's requests,
 // the canary judge's inputs, and the other parsers of outside input.
 var targets = []struct{ pkg, name string }{
 	{"internal/config", "FuzzParse"},
@@ -25,6 +26,7 @@ var targets = []struct{ pkg, name string }{
 	{"internal/window", "FuzzParseWeekday"},
 	{"internal/window", "FuzzNextOpen"},
 	{"internal/notify", "FuzzInteraction"},
+	{"internal/identity", "FuzzParse"},
 	{"internal/canary", "FuzzMannWhitneyU"},
 	{"internal/canary", "FuzzJudge"},
 	{"internal/github", "FuzzParseRepo"},

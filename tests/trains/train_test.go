@@ -19,19 +19,12 @@ import (
 // trainPipeline is one service, no gates, no canary: trains run straight through.
 func trainPipeline(t *testing.T, remote string) string {
 	t.Helper()
-	return e2e.WritePipeline(t, fmt.Sprintf(`product: shop
-repository:
-  url: %s
-services:
-  - name: api
-    build: {package: ./services/api}
-    smoke: [{path: /api/ping, contains: pong}]
-environments:
+	return e2e.WritePipeline(t, e2e.ShopPipeline(remote, "api")+`environments:
   stage: {}
-  prod: {}
+  prod: {window: always}
 approvers:
   sre: [sam]
-`, remote))
+`)
 }
 
 // trainStatus reads a train's status through the client the CLI uses.
@@ -75,7 +68,7 @@ func waitReleases(t *testing.T, addr string, train int, versions ...string) work
 
 // TestTrains runs real trains on real git: two trains are cut, a hotfix to
 // the older one lands on both branches and is released on both, the older
-// first; and a train that continues as new keeps a dot request that
+// first (and refused in prod, where the newer train runs); and a train that continues as new keeps a dot request that
 // arrived during the switch.
 func TestTrains(t *testing.T) {
 	repo, remote, _ := e2e.ExampleRepo(t, nil)
@@ -97,11 +90,16 @@ func TestTrains(t *testing.T) {
 	if !strings.Contains(out, "queued on shop train 100") {
 		t.Errorf("dot printed %q", out)
 	}
-	waitReleases(t, addr, 100, "v1.100.1")
+	// v1.101.0 runs in prod, so the hotfix's release on train 100 is
+	// tagged, built and deployed to stage, then refused in prod: no
+	// downgrades. Train 101 ships it.
 	waitReleases(t, addr, 101, "v1.101.1")
 
 	older, _ := e2e.Status(t, addr, "v1.100.1")
 	newer, _ := e2e.Status(t, addr, "v1.101.1")
+	if older.State != workflows.Failed || !strings.Contains(older.Error, "v1.101.0 runs in prod") || !strings.Contains(older.Error, "a fix to train 100 goes on to train 101") {
+		t.Errorf("v1.100.1 ended %s: %q; want it refused in prod, naming v1.101.0 and train 101", older.State, older.Error)
+	}
 	if !older.Ended.Before(newer.Started) {
 		t.Errorf("v1.101.1 started at %s, before v1.100.1 ended at %s: the older train goes first", newer.Started, older.Ended)
 	}

@@ -35,8 +35,9 @@ type Config struct {
 	// UIAddr is where the dev server's Web UI listens.
 	UIAddr string
 	// MetricsAddr serves Prometheus metrics at /metrics and, with
-	// SLACK_SIGNING_SECRET set, Slack's buttons at /slack/interactions;
-	// empty turns both off.
+	// SLACK_SIGNING_SECRET set, Slack's buttons at /slack/interactions
+	// (signed for the person with the key file SLACK_BRIDGE_KEY names,
+	// where the pipeline says auth: signed); empty turns both off.
 	MetricsAddr string
 	// DORA configures the DORA gauges served with the metrics.
 	DORA DORAOptions
@@ -59,6 +60,9 @@ type Config struct {
 	// (default "all": every role, and deploy:ENV for every environment;
 	// "none", with Dev, runs the Temporal server alone).
 	Roles string
+	// Environments are the environments "all" deploys to, and that
+	// signalman_deployed_info reports on (default stage and prod).
+	Environments []string
 	// DB, with Dev, keeps the embedded server's state in PostgreSQL (a
 	// postgres:// URL) instead of SQLite; servers on one database form
 	// one cluster.
@@ -95,7 +99,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Roles == "" {
 		cfg.Roles = "all"
 	}
-	serves, err := contract.ParseRoles(cfg.Roles, []string{config.Stage, config.Prod})
+	if len(cfg.Environments) == 0 {
+		cfg.Environments = []string{config.Stage, config.Prod}
+	}
+	cfg.DORA.Envs = cfg.Environments
+	serves, err := contract.ParseRoles(cfg.Roles, cfg.Environments)
 	if err != nil {
 		return &UsageError{err}
 	}
@@ -159,6 +167,26 @@ func Run(ctx context.Context, cfg Config) error {
 		if created {
 			log.Info("signing key pair created", "public", cfg.Keys.Public)
 		}
+		// The local default also signs builds of a followed branch, with
+		// a key of their own that its deployers trust besides the
+		// release key (an environment's verify_keys narrow it).
+		if cfg.Keys.Follow == "" {
+			follow := Keys{Private: def.Follow, Public: def.FollowPublic}
+			created, err := ensureKeys(follow, []byte(os.Getenv(passwordEnv)))
+			if err != nil {
+				return fmt.Errorf("follow signing keys: %w", err)
+			}
+			if created {
+				log.Info("follow signing key pair created", "public", follow.Public)
+			}
+			cfg.Keys.Follow, cfg.Keys.FollowPublic = def.Follow, def.FollowPublic
+			cfg.Keys.Trusted = append(cfg.Keys.Trusted, def.FollowPublic)
+		}
+	}
+	if cfg.Keys.Follow != "" {
+		if _, err := os.Stat(cfg.Keys.Follow); err != nil {
+			return &UsageError{fmt.Errorf("--follow-signing-key: %v", err)}
+		}
 	}
 
 	metrics, err := newMetrics(cfg.MetricsAddr)
@@ -205,7 +233,11 @@ func Run(ctx context.Context, cfg Config) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", metrics.http)
 		if secret := os.Getenv("SLACK_SIGNING_SECRET"); secret != "" {
-			mux.Handle("/slack/interactions", slackInteractions(c, secret, log))
+			bridge, err := slackBridge(os.Getenv("SLACK_BRIDGE_KEY"))
+			if err != nil {
+				return err
+			}
+			mux.Handle("/slack/interactions", slackInteractions(c, secret, bridge, log))
 		}
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -46,7 +46,7 @@ func StopLocal(ctx context.Context, dataDir string, scope Scope) ([]Stopped, err
 	targets := []deploy.Target{&deploy.Process{Dir: filepath.Join(dataDir, "deploy")}}
 	if cli, err := artifact.DockerClient(); err == nil && artifact.DockerAvailable(ctx) {
 		defer cli.Close()
-		targets = append(targets, &deploy.Docker{Client: cli})
+		targets = append(targets, &deploy.Docker{Client: cli, Site: deploy.SiteOf(dataDir)})
 	}
 	routers := filepath.Join(dataDir, "routers")
 	var stopped []Stopped

@@ -21,6 +21,9 @@ type DORAOptions struct {
 	Every time.Duration
 	// Window is how far back the metrics look.
 	Window time.Duration
+	// Envs are the environments signalman_deployed_info reports on
+	// (default stage and prod).
+	Envs []string
 }
 
 // doraSource reads DORA reports; control.DORAHistory is one.
@@ -29,8 +32,9 @@ type doraSource interface {
 	Report(ctx context.Context, product string, since time.Duration) (dora.Report, error)
 }
 
-// startDORA recomputes the DORA gauges of every recently released product
-// until stop is called or ctx is done. With no registry (metrics off) it
+// startDORA recomputes the DORA gauges of every recently released product,
+// and what each runs where (signalman_deployed_info), until stop is called
+// or ctx is done. With no registry (metrics off) it
 // does nothing.
 func startDORA(ctx context.Context, c client.Client, reg prometheus.Registerer, o DORAOptions, log *slog.Logger) (stop func()) {
 	if reg == nil {
@@ -41,13 +45,19 @@ func startDORA(ctx context.Context, c client.Client, reg prometheus.Registerer, 
 		log.Error("DORA gauges not served", "error", err)
 		return func() {}
 	}
+	deployed, err := newDeployedInfo(reg)
+	if err != nil {
+		log.Error("deployed info not served", "error", err)
+		return func() {}
+	}
+	rs := control.Releases{Client: c}
 	if o.Every <= 0 {
 		o.Every = time.Minute
 	}
 	if o.Window <= 0 {
 		o.Window = 30 * 24 * time.Hour
 	}
-	src := control.NewDORAHistory(control.Releases{Client: c})
+	src := control.NewDORAHistory(rs)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -56,6 +66,7 @@ func startDORA(ctx context.Context, c client.Client, reg prometheus.Registerer, 
 		for {
 			rctx, done := context.WithTimeout(ctx, o.Every)
 			g.refresh(rctx, src, o.Window, log)
+			deployed.refresh(rctx, rs, g.products, o.Envs, log)
 			done()
 			select {
 			case <-ctx.Done():

@@ -11,7 +11,11 @@ import (
 
 // DefaultKeys is where the local default keeps its cosign key pair.
 func DefaultKeys(dataDir string) Keys {
-	return Keys{Private: filepath.Join(dataDir, "keys", "cosign.key"), Public: filepath.Join(dataDir, "keys", "cosign.pub")}
+	keys := filepath.Join(dataDir, "keys")
+	return Keys{
+		Private: filepath.Join(keys, "cosign.key"), Public: filepath.Join(keys, "cosign.pub"),
+		Follow: filepath.Join(keys, "follow.key"), FollowPublic: filepath.Join(keys, "follow.pub"),
+	}
 }
 
 // GenerateKeys writes a new cosign key pair, encrypted with password. It

@@ -44,6 +44,10 @@ type Deps struct {
 type Keys struct {
 	Private, Public string
 	Trusted         []string
+	// Follow is the private key builds of a followed branch are signed
+	// with (the same password); FollowPublic its public key. The local
+	// default makes the pair and has its deployers trust it.
+	Follow, FollowPublic string
 }
 
 // Register adds to w what role s runs: the workflows for Orchestrate, and
@@ -75,7 +79,13 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 	switch s.Role {
 	case contract.Orchestrate:
 		freezes := &activities.Freezes{Client: d.Client}
-		return map[string]any{contract.FreezeCheckName: freezes.FreezeCheck}
+		envs := &activities.Envs{Client: d.Client}
+		return map[string]any{
+			contract.FreezeCheckName:  freezes.FreezeCheck,
+			contract.ClaimEnvName:     envs.ClaimEnv,
+			contract.ReadEnvName:      envs.ReadEnv,
+			contract.ListReleasesName: envs.ListReleases,
+		}
 	case contract.Source:
 		gh := &activities.GitHub{Getenv: os.Getenv}
 		git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos"), GitHub: gh}
@@ -86,11 +96,13 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			contract.CutTrainName:       git.CutTrain,
 			contract.CherryPickName:     git.CherryPick,
 			contract.TrainsName:         git.Trains,
+			contract.BranchHeadName:     git.BranchHead,
 			contract.CandidateCheckName: git.CandidateCheck,
 			contract.RunTestsName:       tests.RunTests,
 			contract.WaitForChecksName:  gh.WaitForChecks,
 			contract.OpenPullsName:      gh.OpenPulls,
 			contract.PublishReleaseName: gh.PublishRelease,
+			contract.PruneCheckoutsName: (&activities.Checkouts{Tests: tests.Dir, Repos: git.Dir}).PruneCheckouts,
 		}
 	case contract.Build:
 		builder := &activities.Builder{
@@ -100,11 +112,12 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			Docker:   artifact.DockerClient,
 			Remote:   remoteOpts,
 		}
-		return map[string]any{contract.BuildNumberName: builder.BuildNumber, contract.BuildName: builder.Build}
+		return map[string]any{contract.BuildNumberName: builder.BuildNumber, contract.BuildName: builder.Build, contract.PruneImagesName: builder.PruneImages}
 	case contract.Sign:
 		signer := &activities.Signer{
 			KeyFile:       d.Keys.Private,
 			PublicKeyFile: d.Keys.Public,
+			FollowKeyFile: d.Keys.Follow,
 			PasswordEnv:   d.PasswordEnv,
 			Dir:           filepath.Join(d.DataDir, "sign"),
 			Remote:        remoteOpts,
@@ -117,7 +130,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			config.TargetProcess: &deploy.Process{Dir: filepath.Join(d.DataDir, "deploy"), Remote: artifact.RemoteOptions(context.Background())},
 		}
 		if cli, err := artifact.DockerClient(); err == nil {
-			targets[config.TargetDocker] = &deploy.Docker{Client: cli}
+			targets[config.TargetDocker] = &deploy.Docker{Client: cli, Site: deploy.SiteOf(d.DataDir)}
 		}
 		routerCmd := d.RouterCommand
 		if routerCmd == nil {
@@ -137,6 +150,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			contract.RetireName:         deployer.Retire,
 			contract.PromoteName:        deployer.Promote,
 			contract.RollbackTargetName: history.RollbackTarget,
+			contract.PruneDeployName:    deployer.PruneDeploy,
 		}
 	case contract.Notify:
 		notifier := &activities.Notifier{APIURL: d.SlackAPI}

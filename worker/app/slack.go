@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/signalman/signalman/internal/contract"
+	"github.com/signalman/signalman/internal/identity"
 	"github.com/signalman/signalman/internal/notify"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
@@ -19,9 +20,12 @@ import (
 // decisions: the request's signature and age are checked, the Slack user is
 // mapped to an approver by the release's own pipeline, and the answer goes
 // through the same update as the CLI's, so Slack refuses exactly what the
-// CLI refuses.
-func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Handler {
-	rs := control.Releases{Client: c}
+// CLI refuses. With a bridge key, the request is signed for the person
+// with it (the pipeline lists its public half as
+// notifications.slack.bridge_key), so a release with auth: signed takes
+// it as that person's, through the Slack bridge.
+func slackInteractions(c client.Client, secret string, bridge control.Signer, log *slog.Logger) http.Handler {
+	rs := control.Releases{Client: c, Sign: bridge}
 	gate := func(value string) (workflows.GateButton, error) {
 		var g workflows.GateButton
 		if err := json.Unmarshal([]byte(value), &g); err != nil {
@@ -73,4 +77,18 @@ func slackInteractions(c client.Client, secret string, log *slog.Logger) http.Ha
 			return fmt.Sprintf("%s %s: %s signed off on %s by %s", g.Product, g.Version, g.Verdict, g.Env, a.Person), nil
 		},
 	}
+}
+
+// slackBridge reads the Slack bridge's private key (an OpenSSH key file
+// without a passphrase, readable by the notify role only) and returns a
+// signer of statements with it; no file, no signer.
+func slackBridge(file string) (control.Signer, error) {
+	if file == "" {
+		return nil, nil
+	}
+	signer, _, err := identity.Signer(file)
+	if err != nil {
+		return nil, fmt.Errorf("SLACK_BRIDGE_KEY: %w", err)
+	}
+	return func(st identity.Statement) (*identity.Proof, error) { return identity.Sign(st, signer) }, nil
 }

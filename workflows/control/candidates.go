@@ -28,6 +28,9 @@ type CandidateSchedule struct {
 	Days []int
 	// Cutoff delays the tag after each candidate starts.
 	Cutoff time.Duration
+	// By is who makes the schedule; their signed statement goes with
+	// every run.
+	By string
 }
 
 // CandidateRun is one candidate a schedule (or a person) started.
@@ -73,19 +76,28 @@ func (r Releases) ScheduleCandidate(ctx context.Context, s CandidateSchedule) (c
 	}
 	spec := client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{cal}, TimeZoneName: s.TimeZone}
 	product := s.Pipeline.Product
+	in := workflows.CandidateInput{Pipeline: s.Pipeline, TimeZone: s.TimeZone, Cutoff: s.Cutoff, By: s.By}
+	if in.Auth, err = r.sign(ctx, workflows.ActionSchedule, in, product, workflows.CandidateID(product), true); err != nil {
+		return false, err
+	}
 	action := &client.ScheduleWorkflowAction{
 		ID:                    workflows.CandidateID(product),
 		Workflow:              "CandidateWorkflow",
-		Args:                  []any{workflows.CandidateInput{Pipeline: s.Pipeline, TimeZone: s.TimeZone, Cutoff: s.Cutoff}},
+		Args:                  []any{in},
 		TaskQueue:             contract.WorkflowQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.ProductKey.ValueSet(product)),
 		StaticSummary:         fmt.Sprintf("daily candidate of %s", product),
 	}
-	id := ScheduleID(product)
+	return r.upsertSchedule(ctx, ScheduleID(product), spec, action)
+}
+
+// upsertSchedule creates the schedule id, or updates its spec and action
+// if it exists, and says whether it created it. A run still going when
+// the next is due is not doubled, and one missed while the server was
+// down for long is not made up.
+func (r Releases) upsertSchedule(ctx context.Context, id string, spec client.ScheduleSpec, action *client.ScheduleWorkflowAction) (created bool, err error) {
 	_, err = r.Client.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID: id, Spec: spec, Action: action,
-		// A candidate still running when the next is due is not doubled,
-		// and one missed while the server was down for long is not made up.
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		CatchupWindow: time.Hour,
 	})
@@ -198,6 +210,10 @@ func (r Releases) Candidates(ctx context.Context, product string, limit int) ([]
 // for it to start the train (or say why not).
 func (r Releases) RunCandidate(ctx context.Context, in workflows.CandidateInput) (workflows.CandidateResult, error) {
 	id := fmt.Sprintf("%s/manual-%s", workflows.CandidateID(in.Pipeline.Product), time.Now().UTC().Format("20060102T150405Z"))
+	var err error
+	if in.Auth, err = r.sign(ctx, workflows.ActionCandidate, in, in.Pipeline.Product, id, true); err != nil {
+		return workflows.CandidateResult{}, err
+	}
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: contract.WorkflowQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.ProductKey.ValueSet(in.Pipeline.Product)),

@@ -34,6 +34,9 @@ func (e *RefusedError) Error() string { return fmt.Sprintf("%s refused: %s", e.R
 // Releases talks to release workflows through a Temporal client.
 type Releases struct {
 	Client client.Client
+	// Sign signs the requests of the person acting; nil sends them
+	// unsigned.
+	Sign Signer
 }
 
 // Start starts a release, or finds it when it is already running. A release
@@ -57,6 +60,9 @@ func (r Releases) Start(ctx context.Context, in workflows.ReleaseInput) (runID s
 	if err != nil {
 		return "", false, err
 	}
+	if in.Auth, err = r.sign(ctx, workflows.ActionReleaseStart, in, in.Pipeline.Product, id, true); err != nil {
+		return "", false, err
+	}
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                contract.WorkflowQueue,
@@ -78,15 +84,19 @@ func (r Releases) Start(ctx context.Context, in workflows.ReleaseInput) (runID s
 
 // Send delivers a gate message (contract.Signoff, OverrideWindow, Decide,
 // Abort) as an update, so a refusal comes back at once as a *RefusedError.
-func (r Releases) Send(ctx context.Context, product, version, name string, req any) (workflows.Status, error) {
+func (r Releases) Send(ctx context.Context, product, version, name string, req workflows.Signed) (workflows.Status, error) {
 	id := workflows.ReleaseID(product, version)
 	if _, err := r.describe(ctx, product, version); err != nil {
+		return workflows.Status{}, err
+	}
+	p, err := r.sign(ctx, name, req, product, id, false)
+	if err != nil {
 		return workflows.Status{}, err
 	}
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   id,
 		UpdateName:   name,
-		Args:         []any{req},
+		Args:         []any{withProof(req, p)},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var st workflows.Status

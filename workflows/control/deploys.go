@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -45,6 +46,14 @@ func (r Releases) Deploying(ctx context.Context, product, version string) (workf
 // CanaryDecision answers a marginal canary: continue or roll back.
 func (r Releases) CanaryDecision(ctx context.Context, product, version, env, service string, req workflows.CanaryDecisionRequest) error {
 	id := workflows.DeployID(product, version, env, service)
+	p, err := r.sign(ctx, contract.CanaryDecision, req, product, id, false)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%s %s has no deploy of %s to %s running: %w", product, version, service, env, ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	req.Auth = p
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: contract.CanaryDecision, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -52,7 +61,6 @@ func (r Releases) CanaryDecision(ctx context.Context, product, version, env, ser
 		err = h.Get(ctx, nil)
 	}
 	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &app):
 		return &RefusedError{Release: product + " " + version, Reason: app.Message()}
@@ -60,4 +68,30 @@ func (r Releases) CanaryDecision(ctx context.Context, product, version, env, ser
 		return fmt.Errorf("%s %s has no deploy of %s to %s running: %w", product, version, service, env, ErrNotFound)
 	}
 	return err
+}
+
+// BakeRollback rolls back, with a switch of the router, the service deploy
+// that bakes in env now, if a release holds env and one of its services
+// (service, or any when empty) is in its bake: the previous version still
+// runs there, so no redeploy is needed, and the release then fails and
+// does what env's on_failure says. It returns the release's version and
+// the service, or ok false when nothing bakes there.
+func (r Releases) BakeRollback(ctx context.Context, product, env, service string, req workflows.CanaryDecisionRequest) (version, svc string, ok bool, err error) {
+	rec, err := r.Running(ctx, product, env)
+	if err != nil || rec.Holder == nil || rec.Holder.Rollback {
+		return "", "", false, err
+	}
+	st, err := r.Status(ctx, product, rec.Holder.Version)
+	if err != nil || st.Deploying == "" {
+		return "", "", false, nil
+	}
+	d, err := r.deploy(ctx, st.Deploying)
+	if err != nil || d.Env != env || !strings.HasPrefix(d.Phase, "bake:") || (service != "" && service != d.Service) {
+		return "", "", false, nil
+	}
+	req.Continue = false
+	if err := r.CanaryDecision(ctx, product, st.Version, env, d.Service, req); err != nil {
+		return "", "", false, err
+	}
+	return st.Version, d.Service, true, nil
 }

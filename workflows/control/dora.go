@@ -226,7 +226,8 @@ func releaseOf(st workflows.Status, outcome dora.Outcome) dora.Release {
 	r := dora.Release{Version: st.Version, Outcome: outcome, Ended: st.Ended, CommitTimes: st.CommitTimes}
 	for _, s := range st.Stages {
 		switch {
-		case s.Name == workflows.StageCanary:
+		case (s.Name == workflows.StageCanary || s.Production) && r.Production.IsZero():
+			// The first production deploy (prod's is the canary stage).
 			r.Production = s.Started
 		case s.Name == workflows.StagePromote && s.State == workflows.Done:
 			r.Promoted = s.Ended

@@ -39,11 +39,16 @@ func (r Releases) Unfreeze(ctx context.Context, product string, req workflows.Fr
 
 func (r Releases) freezeMessage(ctx context.Context, product, name string, req workflows.FreezeRequest) (workflows.FreezeStatus, error) {
 	var st workflows.FreezeStatus
-	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: contract.FreezeID(product), UpdateName: name, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	p, err := r.sign(ctx, name, req, product, contract.FreezeID(product), false)
 	if err == nil {
-		err = h.Get(ctx, &st)
+		req.Auth = p
+		var h client.WorkflowUpdateHandle
+		h, err = r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: contract.FreezeID(product), UpdateName: name, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

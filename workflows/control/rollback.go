@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -16,6 +17,10 @@ import (
 // environment: a running one is joined) and waits for its result.
 func (r Releases) Rollback(ctx context.Context, in workflows.RollbackInput) (workflows.RollbackResult, error) {
 	id := workflows.RollbackID(in.Pipeline.Product, in.Env)
+	var err error
+	if in.Auth, err = r.sign(ctx, workflows.ActionRollback, in, in.Pipeline.Product, id, true); err != nil {
+		return workflows.RollbackResult{}, err
+	}
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                contract.WorkflowQueue,
@@ -32,6 +37,10 @@ func (r Releases) Rollback(ctx context.Context, in workflows.RollbackInput) (wor
 	}
 	var res workflows.RollbackResult
 	if err := run.Get(ctx, &res); err != nil {
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) && app.Type() == contract.ErrRefused {
+			return res, &RefusedError{Release: in.Pipeline.Product + " rollback on " + in.Env, Reason: app.Message()}
+		}
 		return res, fmt.Errorf("%s: %w", id, err)
 	}
 	return res, nil

@@ -16,6 +16,9 @@ import (
 // StartTrain starts a product's train, or finds it running.
 func (r Releases) StartTrain(ctx context.Context, in workflows.TrainInput) (runID string, err error) {
 	id := workflows.TrainID(in.Pipeline.Product, in.Train)
+	if in.Auth, err = r.sign(ctx, workflows.ActionTrainStart, in, in.Pipeline.Product, id, true); err != nil {
+		return "", err
+	}
 	run, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                contract.WorkflowQueue,
@@ -33,13 +36,18 @@ func (r Releases) StartTrain(ctx context.Context, in workflows.TrainInput) (runI
 
 // TrainMessage sends a train a message (contract.Dot, contract.CloseTrain)
 // as an update; a refusal comes back as a *RefusedError.
-func (r Releases) TrainMessage(ctx context.Context, product string, train int, name string, req any) (workflows.TrainStatus, error) {
+func (r Releases) TrainMessage(ctx context.Context, product string, train int, name string, req workflows.Signed) (workflows.TrainStatus, error) {
 	var st workflows.TrainStatus
-	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.TrainID(product, train), UpdateName: name, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	id := workflows.TrainID(product, train)
+	p, err := r.sign(ctx, name, req, product, id, false)
 	if err == nil {
-		err = h.Get(ctx, &st)
+		var h client.WorkflowUpdateHandle
+		h, err = r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: id, UpdateName: name, Args: []any{withProof(req, p)}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
 	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {

@@ -19,10 +19,27 @@ import (
 // request is slowed down. With Env set, only in that environment (the
 // SIGNALMAN_ENV the deploy target gives the service): a bug that passes
 // stage and shows under production traffic.
+//
+// With WhenFile set, the fault is on only while that file exists: a build
+// that degrades at a moment a test or a demo chooses (a leak that shows
+// after a while), e.g. during the bake after it took all the traffic.
 type Fault struct {
 	ErrorRate float64 `json:"error_rate"`
 	LatencyMS int     `json:"latency_ms"`
 	Env       string  `json:"env,omitempty"`
+	WhenFile  string  `json:"when_file,omitempty"`
+}
+
+// on reports whether the fault applies to a request now.
+func (f Fault) on() bool {
+	if f.ErrorRate == 0 && f.LatencyMS == 0 {
+		return false
+	}
+	if f.WhenFile == "" {
+		return true
+	}
+	_, err := os.Stat(f.WhenFile)
+	return err == nil
 }
 
 // ParseFault reads a fault switch file's contents (JSON; empty means none).
@@ -72,9 +89,12 @@ func (s *Server) Handler(mux *http.ServeMux) http.Handler {
 			return
 		}
 		start := time.Now()
-		time.Sleep(time.Duration(s.Fault.LatencyMS) * time.Millisecond)
+		faulty := s.Fault.on()
+		if faulty {
+			time.Sleep(time.Duration(s.Fault.LatencyMS) * time.Millisecond)
+		}
 		code := http.StatusOK
-		if s.Fault.ErrorRate > 0 && rand.Float64() < s.Fault.ErrorRate {
+		if faulty && s.Fault.ErrorRate > 0 && rand.Float64() < s.Fault.ErrorRate {
 			code = http.StatusInternalServerError
 			http.Error(w, "injected fault", code)
 		} else {

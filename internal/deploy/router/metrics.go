@@ -7,12 +7,14 @@ import (
 )
 
 // metrics holds the router's Prometheus metrics, labelled by pool and version
-// so the canary judge can compare the two.
+// so the canary judge can compare the two. Test requests (see HeaderRoute)
+// are counted apart, in tests, so that the others count user traffic only.
 type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	tests    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -33,8 +35,12 @@ func newMetrics() *metrics {
 			// loopback, where the default buckets start too coarse.
 			Buckets: prometheus.ExponentialBuckets(0.00025, 2, 17),
 		}, []string{"pool", "version"}),
+		tests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "router_test_requests_total",
+			Help: "Test requests (X-Signalman-Route), by pool, version and HTTP status code; the other metrics leave them out.",
+		}, []string{"pool", "version", "code"}),
 	}
-	m.registry.MustRegister(m.requests, m.errors, m.duration)
+	m.registry.MustRegister(m.requests, m.errors, m.duration, m.tests)
 	return m
 }
 
@@ -44,6 +50,7 @@ type poolMetrics struct {
 	requests *prometheus.CounterVec // by code
 	errors   prometheus.Counter
 	duration prometheus.Observer
+	tests    *prometheus.CounterVec // by code
 }
 
 func (m *metrics) pool(pool, version string) poolMetrics {
@@ -52,10 +59,16 @@ func (m *metrics) pool(pool, version string) poolMetrics {
 		requests: m.requests.MustCurryWith(l),
 		errors:   m.errors.With(l),
 		duration: m.duration.With(l),
+		tests:    m.tests.MustCurryWith(l),
 	}
 }
 
-func (p poolMetrics) observe(status int, seconds float64) {
+// observe counts one request; a test request only in the test counter.
+func (p poolMetrics) observe(test bool, status int, seconds float64) {
+	if test {
+		p.tests.WithLabelValues(strconv.Itoa(status)).Inc()
+		return
+	}
 	p.requests.WithLabelValues(strconv.Itoa(status)).Inc()
 	if status >= 500 {
 		p.errors.Inc()

@@ -28,10 +28,12 @@ type proxy struct {
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rt := p.table.Load().pick()
+	want := r.Header.Get(HeaderRoute)
+	test := want != ""
+	rt, refused := p.table.Load().choose(want)
 	if rt == nil {
-		http.Error(w, "signalman router: no backends are configured for this service (the stable and canary pools are empty)", http.StatusServiceUnavailable)
-		p.record(poolNone, "", p.none, http.StatusServiceUnavailable, time.Since(start))
+		http.Error(w, refused.msg, refused.status)
+		p.record(poolNone, "", p.none, test, refused.status, time.Since(start))
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
@@ -43,17 +45,17 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if r.Context().Err() != nil {
 				status = statusClientClosed
 			}
-			p.record(rt.pool, rt.version, rt.metrics, status, time.Since(start))
+			p.record(rt.pool, rt.version, rt.metrics, test, status, time.Since(start))
 			panic(v)
 		}
 	}()
 	rt.backend().ServeHTTP(sw, r)
-	p.record(rt.pool, rt.version, rt.metrics, sw.result(), time.Since(start))
+	p.record(rt.pool, rt.version, rt.metrics, test, sw.result(), time.Since(start))
 }
 
-func (p *proxy) record(pool, version string, m poolMetrics, status int, d time.Duration) {
-	m.observe(status, d.Seconds())
-	p.records.add(Request{Pool: pool, Version: version, Latency: d, Status: status})
+func (p *proxy) record(pool, version string, m poolMetrics, test bool, status int, d time.Duration) {
+	m.observe(test, status, d.Seconds())
+	p.records.add(Request{Pool: pool, Version: version, Latency: d, Status: status, Test: test})
 }
 
 // newBackend returns the handler that forwards to target for route rt.

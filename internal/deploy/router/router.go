@@ -1,6 +1,7 @@
 // Package router is the traffic router in front of one service in one
 // environment: it splits requests between the stable version and a canary by
-// weight, and records every request for the canary judge.
+// weight, and records every request for the canary judge. A test request
+// (see HeaderRoute) goes to the canary alone and is recorded as a test.
 //
 // A router runs as its own process (see Main, Ensure and Stop) and keeps its
 // state in a directory, so a worker restart never drops traffic. The worker
@@ -22,9 +23,21 @@ const (
 
 // Response headers the router adds to every proxied response.
 const (
+	// HeaderBackend names the pool that answered: PoolStable or PoolCanary.
 	HeaderBackend = "X-Signalman-Backend"
+	// HeaderVersion names the version that answered.
 	HeaderVersion = "X-Signalman-Version"
 )
+
+// HeaderRoute is the request header that routes a test request past the
+// weighted split, so a smoke test reaches the canary before any user does.
+// Requests without it are routed by weight; the backend sees it too.
+const HeaderRoute = "X-Signalman-Route"
+
+// RouteCanary, as HeaderRoute's value, sends the request to the canary pool
+// whatever the weight (0 included); with no canary pool the router answers
+// 503 and never sends it to stable.
+const RouteCanary = "canary"
 
 // State is the routing configuration of a router.
 type State struct {
@@ -58,6 +71,9 @@ type Request struct {
 	// Status is the HTTP status sent to the client: 502 for a backend that
 	// could not be reached, 499 for a client that went away first.
 	Status int `json:"status"`
+	// Test marks a request sent with HeaderRoute: a test, not user traffic,
+	// which the canary judge leaves out.
+	Test bool `json:"test,omitempty"`
 }
 
 // Info describes a running router; it is what router.json holds.

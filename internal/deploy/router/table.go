@@ -53,6 +53,36 @@ func newRoute(name string, p *Pool, m *metrics, newProxy func(*route, *url.URL) 
 	return r, nil
 }
 
+// refusal is the answer the router gives itself to a request no backend
+// may serve.
+type refusal struct {
+	status int
+	msg    string
+}
+
+// choose picks the route for a request whose HeaderRoute is want: by weight
+// (see pick) when want is empty, the canary alone when it is RouteCanary.
+// When no backend may serve the request it returns the refusal instead.
+func (t *table) choose(want string) (*route, refusal) {
+	switch want {
+	case "":
+		if rt := t.pick(); rt != nil {
+			return rt, refusal{}
+		}
+		return nil, refusal{http.StatusServiceUnavailable,
+			"signalman router: no backends are configured for this service (the stable and canary pools are empty)"}
+	case RouteCanary:
+		if t.canary != nil {
+			return t.canary, refusal{}
+		}
+		return nil, refusal{http.StatusServiceUnavailable,
+			"signalman router: " + HeaderRoute + ": " + RouteCanary + " asks for the canary, but this service has no canary pool, and a test request is never sent to stable: deploy the new version as a canary first"}
+	default:
+		return nil, refusal{http.StatusBadRequest,
+			fmt.Sprintf("signalman router: %s %q is not a route: send %q for the canary, or leave the header out to be routed by weight", HeaderRoute, want, RouteCanary)}
+	}
+}
+
 // pick chooses the route for one request: the canary with probability
 // weight/100, else stable; a choice without backends falls to the other.
 // It returns nil when neither has backends.

@@ -1,4 +1,4 @@
-package tests
+package e2e
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/signalman/signalman/tests/e2e"
 )
 
-// assertNoSecret fails the test if secret appears in the full history of
-// any of the workflows, read through the client as anyone could.
-func assertNoSecret(t *testing.T, addr, secret string, workflowIDs ...string) {
+// NoSecret fails the test if secret appears in the full history of any of
+// the workflows, read through the client as anyone could.
+func NoSecret(t testing.TB, addr, secret string, workflowIDs ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -24,7 +22,7 @@ func assertNoSecret(t *testing.T, addr, secret string, workflowIDs ...string) {
 	}
 	defer c.Close()
 	for _, id := range workflowIDs {
-		events, err := e2e.History(ctx, c, id, "")
+		events, err := History(ctx, c, id, "")
 		if err != nil {
 			t.Fatal(err)
 		}

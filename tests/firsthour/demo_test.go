@@ -1,4 +1,4 @@
-package tests
+package firsthour
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 
 // TestDemo_output_for_a_log runs `signalman demo` as CI would, with its
 // output going to a file rather than a terminal: the log says each change
-// once, in under 100 lines, with no stage table repeated; it names the UI
-// and the registry; and the demo leaves neither its data directory nor a
-// process behind.
+// once, in under 110 lines (about 95 before prod deploys had a bake), with
+// no stage table repeated; it names the UI and the registry; and the demo
+// leaves neither its data directory nor a process behind.
 func TestDemo_output_for_a_log(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command(e2e.Bin.CLI, "demo", "--address", e2e.FreePort(t), "--ui", e2e.FreePort(t), "--canary-pause", "4s")
@@ -39,8 +39,8 @@ func TestDemo_output_for_a_log(t *testing.T) {
 	}
 	log := out.String()
 	t.Logf("demo output:\n%s", log)
-	if n := strings.Count(log, "\n"); n >= 100 {
-		t.Errorf("the demo printed %d lines, want fewer than 100", n)
+	if n := strings.Count(log, "\n"); n >= 110 {
+		t.Errorf("the demo printed %d lines, want fewer than 110", n)
 	}
 	if strings.Contains(log, "STAGE") || strings.Contains(log, "\033[") {
 		t.Error("the demo printed a stage table or terminal escapes into a log")
