@@ -55,6 +55,12 @@ func (p *Pipeline) defaultPermissions() map[string][]string {
 			return e != WhoTrigger && e != WhoManagers && e != WhoOncall && !role
 		})
 	}
+	// A file with neither an sre role nor an on-call names nobody who may
+	// roll back; an incident must not find production locked. Rollback
+	// then keeps the rule from before permissions: anyone may.
+	if p.Oncall == nil && !slices.ContainsFunc(perms[ActRollback], func(e string) bool { return e != WhoOncall }) {
+		delete(perms, ActRollback)
+	}
 	return perms
 }
 

@@ -33,7 +33,7 @@ func testCandidates(t *testing.T, repo *gittest.Repo, cfg, addr string, lastTrai
 	repo.Git(t, "push", "--quiet", "origin", "main")
 
 	// Production is frozen before the candidate: its release must wait.
-	if r := e2e.CLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "x", "--as", "mallory"); r.Code != 3 || !strings.Contains(r.Stderr, "only listed approvers") {
+	if r := e2e.CLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "x", "--as", "mallory"); r.Code != 3 || !strings.Contains(r.Stderr, "mallory may not freeze shop: permissions.freeze allows sre (sam)") {
 		t.Errorf("freeze by mallory: exit %d, %q; want refused", r.Code, r.Stderr)
 	}
 	e2e.MustCLI(t, addr, "freeze", "shop", "-c", cfg, "--reason", "payments migration", "--as", "sam")
