@@ -74,7 +74,7 @@ people:
 	}
 	e2e.Eventually(t, time.Minute, "the unsigned signal is refused in the status", func() (bool, string) {
 		e2e.SaveHistory(t, addr, workflows.ReleaseID("shop", "v1.1.0"), "release-signed")
-	out := e2e.MustCLI(t, addr, "status", "v1.1.0", "--product", "shop")
+		out := e2e.MustCLI(t, addr, "status", "v1.1.0", "--product", "shop")
 		return strings.Contains(out, "refused signoff from quinn: signoff refused for quinn: the request is not signed"), out
 	})
 
