@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/deploy"
 	"github.com/signalman/signalman/internal/deploy/router"
@@ -25,6 +26,12 @@ type Deployer struct {
 	Dir string
 	// Targets are the deploy targets by name ("process", "docker").
 	Targets map[string]deploy.Target
+	// ScriptRecords is where the script target keeps what its deploy
+	// commands printed (the script target is made per request, from the
+	// pipeline's commands).
+	ScriptRecords string
+	// Secrets is where the services' secrets are read at deploy time.
+	Secrets Secrets
 	// RouterCommand starts a router process (the binary re-executed in router mode).
 	RouterCommand []string
 }
@@ -45,8 +52,8 @@ func (d *Deployer) router(ctx context.Context, product, env, service string) (ro
 
 // routed returns a service's target, its router and the router's state:
 // what every traffic change starts from.
-func (d *Deployer) routed(ctx context.Context, target, product, env, service string) (deploy.Target, router.Client, router.State, error) {
-	t, err := d.target(target)
+func (d *Deployer) routed(ctx context.Context, target string, script *config.Script, product, env, service string) (deploy.Target, router.Client, router.State, error) {
+	t, err := d.target(ctx, target, script)
 	if err != nil {
 		return nil, router.Client{}, router.State{}, err
 	}
@@ -58,15 +65,47 @@ func (d *Deployer) routed(ctx context.Context, target, product, env, service str
 	return t, rc, st, err
 }
 
-func (d *Deployer) target(name string) (deploy.Target, error) {
+// target is the named target; the script target is made from the
+// environment's commands, its output lines becoming heartbeats.
+func (d *Deployer) target(ctx context.Context, name string, script *config.Script) (deploy.Target, error) {
 	if name == "" {
 		name = "process"
+	}
+	if name == config.TargetScript {
+		if script == nil || script.Deploy == "" || script.Retire == "" {
+			return nil, badInput("the script target needs its deploy and retire commands (environments.ENV.script)")
+		}
+		return &deploy.Script{
+			ScriptCommands: deploy.ScriptCommands{Deploy: script.Deploy, Retire: script.Retire, Weight: script.Weight, Status: script.Status, Dir: script.Dir, Timeout: script.Timeout},
+			Records:        d.ScriptRecords,
+			Output:         lineHeartbeat(ctx),
+		}, nil
 	}
 	t, ok := d.Targets[name]
 	if !ok {
 		return nil, badInput("deploy target %q is not available on this worker", name)
 	}
 	return t, nil
+}
+
+// setState routes the service as st says, and tells a target that splits
+// traffic itself (the script target's weight command).
+func (d *Deployer) setState(ctx context.Context, t deploy.Target, rc router.Client, product, env, service string, st router.State) error {
+	if _, err := rc.SetState(ctx, st); err != nil {
+		return err
+	}
+	f, ok := t.(deploy.TrafficFollower)
+	if !ok {
+		return nil
+	}
+	tr := deploy.Traffic{Product: product, Env: env, Service: service, Weight: st.Weight}
+	if st.Stable != nil {
+		tr.StableVersion, tr.StableDigest = st.Stable.Version, st.Stable.Digest
+	}
+	if st.Canary != nil {
+		tr.CanaryVersion, tr.CanaryDigest = st.Canary.Version, st.Canary.Digest
+	}
+	return f.FollowTraffic(ctx, tr)
 }
 
 // Deploy starts the new version's instances and routes to them: as the
@@ -78,7 +117,13 @@ func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (cont
 	if req.Weight < 0 || req.Weight > 100 {
 		return contract.DeployOutcome{}, badInput("deploy %s %s to %s: weight %d is out of range: use a percentage from 0 to 100", req.Service.Name, req.Version, req.Env, req.Weight)
 	}
-	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service.Name)
+	// Every secret is read before anything starts: a missing one fails
+	// the deploy with nothing to undo.
+	vars, err := d.Secrets.serviceEnv(req)
+	if err != nil {
+		return contract.DeployOutcome{}, err
+	}
+	t, rc, st, err := d.routed(ctx, req.Target, req.Script, req.Product, req.Env, req.Service.Name)
 	if err != nil {
 		return contract.DeployOutcome{}, err
 	}
@@ -87,7 +132,7 @@ func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (cont
 		Product: req.Product, Env: req.Env, Service: req.Service.Name, Version: req.Version,
 		Image: req.Artifact.Ref(), Deployment: req.Version, Instances: req.Service.Instances,
 		Health: req.Service.Health.Path, HealthTimeout: req.Service.Health.Timeout, HealthInterval: req.Service.Health.Interval,
-		EnvVars: map[string]string{"SIGNALMAN_ENV": req.Env, "SIGNALMAN_VERSION": req.Version},
+		EnvVars: vars,
 	})
 	if err != nil {
 		return contract.DeployOutcome{}, deployError(req, err)
@@ -107,7 +152,7 @@ func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (cont
 	default:
 		st.Canary, st.Weight = pool, req.Weight
 	}
-	if _, err := rc.SetState(ctx, st); err != nil {
+	if err := d.setState(ctx, t, rc, req.Product, req.Env, req.Service.Name, st); err != nil {
 		return contract.DeployOutcome{}, fmt.Errorf("route %s on %s to %s: %w", req.Service.Name, req.Env, req.Version, err)
 	}
 	activity.GetLogger(ctx).Info("deployed", "service", req.Service.Name, "env", req.Env, "version", req.Version, "weight", req.Weight, "instances", len(insts))
@@ -117,11 +162,7 @@ func (d *Deployer) Deploy(ctx context.Context, req contract.DeployRequest) (cont
 // SetTraffic sets the canary's share; at 100 the canary becomes the stable
 // version and the old stable is kept for an instant rollback.
 func (d *Deployer) SetTraffic(ctx context.Context, req contract.TrafficRequest) error {
-	rc, _, err := d.router(ctx, req.Product, req.Env, req.Service)
-	if err != nil {
-		return err
-	}
-	st, err := rc.State(ctx)
+	t, rc, st, err := d.routed(ctx, req.Target, req.Script, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
 	}
@@ -138,15 +179,14 @@ func (d *Deployer) SetTraffic(ctx context.Context, req contract.TrafficRequest) 
 	} else {
 		st.Weight = req.Weight
 	}
-	_, err = rc.SetState(ctx, st)
-	return err
+	return d.setState(ctx, t, rc, req.Product, req.Env, req.Service, st)
 }
 
 // Rollback takes a failed version out of traffic: a canary is dropped; a
 // version that already serves as stable is replaced by the previous one,
 // still running. Then the failed version's instances stop.
 func (d *Deployer) Rollback(ctx context.Context, req contract.RollbackRequest) error {
-	t, rc, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
+	t, rc, st, err := d.routed(ctx, req.Target, req.Script, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
 	}
@@ -160,7 +200,7 @@ func (d *Deployer) Rollback(ctx context.Context, req contract.RollbackRequest) e
 		}
 		st.Stable = prev // nil when this was the first version: nothing is left serving
 	}
-	if _, err := rc.SetState(ctx, st); err != nil {
+	if err := d.setState(ctx, t, rc, req.Product, req.Env, req.Service, st); err != nil {
 		return err
 	}
 	if err := d.stop(ctx, t, req.Product, req.Env, req.Service, func(v string) bool { return v == req.Version }); err != nil {
@@ -173,7 +213,7 @@ func (d *Deployer) Rollback(ctx context.Context, req contract.RollbackRequest) e
 // Retire stops every instance of a service that is not req.Version, once
 // req.Version serves as stable.
 func (d *Deployer) Retire(ctx context.Context, req contract.RetireRequest) error {
-	t, _, st, err := d.routed(ctx, req.Target, req.Product, req.Env, req.Service)
+	t, _, st, err := d.routed(ctx, req.Target, req.Script, req.Product, req.Env, req.Service)
 	if err != nil {
 		return err
 	}
@@ -260,7 +300,7 @@ func (d *Deployer) previous(product, env, service string) (*router.Pool, error) 
 // deployError makes refusals and unhealthy instances permanent.
 func deployError(req contract.DeployRequest, err error) error {
 	var unhealthy *deploy.UnhealthyError
-	if errors.Is(err, deploy.ErrInvalidSpec) || errors.Is(err, deploy.ErrBadImage) || errors.As(err, &unhealthy) {
+	if errors.Is(err, deploy.ErrInvalidSpec) || errors.Is(err, deploy.ErrBadImage) || errors.Is(err, deploy.ErrScript) || errors.As(err, &unhealthy) {
 		return permanent(contract.ErrRefused, fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err))
 	}
 	return fmt.Errorf("deploy %s %s to %s: %w", req.Service.Name, req.Version, req.Env, err)

@@ -41,7 +41,7 @@ func TestBadInput_configs(t *testing.T) {
 		{"duplicate_service", strings.Replace(badBase, "  - name: api\n", "  - name: api\n  - name: api\n", 1),
 			`signalman.yaml:6: services[1].name: "api" is already the name of services[0]`},
 		{"unknown_target", strings.Replace(badBase, "  prod: {}", "  prod:\n    target: kubernetes", 1),
-			`signalman.yaml:9: environments.prod.target: "kubernetes" is not a target (want process or docker)`},
+			`signalman.yaml:9: environments.prod.target: "kubernetes" is not a target (want process, docker or script)`},
 		{"window_hour", strings.Replace(badBase, "  prod: {}", "  prod:\n    window:\n      start: \"25:00\"", 1),
 			`signalman.yaml:10: environments.prod.window.start: "25:00" is not a time of day`},
 		{"window_zone", strings.Replace(badBase, "  prod: {}", "  prod:\n    window:\n      timezone: Mars/Olympus", 1),

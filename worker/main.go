@@ -35,6 +35,7 @@ func main() {
 	fs.StringArrayVar(&cfg.Keys.Trusted, "trust-key", nil, "another public key this worker's deploys accept (repeatable); an environment's verify_keys can narrow them, never widen")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "serve Prometheus metrics here at /metrics (empty: off)")
 	fs.StringVar(&cfg.DB, "db", os.Getenv("SIGNALMAN_DB"), "with --dev: keep the server's state in PostgreSQL, postgres://USER:PASSWORD@HOST:PORT/DB (env SIGNALMAN_DB; the schema is created or upgraded); servers on one database form one cluster")
+	fs.StringVar(&cfg.SecretsDir, "secrets-dir", os.Getenv("SIGNALMAN_SECRETS_DIR"), "where the deploy role reads the services' secrets at deploy time: DIR/ENV/NAME, then DIR/NAME; without it, or for a secret not there, the variable SIGNALMAN_SECRET_NAME of this worker's environment (env SIGNALMAN_SECRETS_DIR)")
 	fs.StringVar(&cfg.Roles, "roles", "all", "roles to serve, comma separated: orchestrate, source, build, sign, deploy:ENV, notify, or all (each role holds only its own secrets; see README)")
 	envs := fs.String("environments", envOr("SIGNALMAN_ENVIRONMENTS", "stage,prod"), "the environments --roles all deploys to, comma separated (env SIGNALMAN_ENVIRONMENTS); list every environment of the pipelines this worker serves")
 	fs.StringVar(&cfg.SlackAPI, "slack-api", os.Getenv("SIGNALMAN_SLACK_API"), "Slack API base URL (env SIGNALMAN_SLACK_API; default Slack's own)")

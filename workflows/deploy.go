@@ -23,6 +23,7 @@ type DeployInput struct {
 	RepoURL    string             `json:"repoURL"`
 	Env        string             `json:"env"`
 	Target     string             `json:"target"`
+	Script     *config.Script     `json:"script,omitempty"`
 	Service    config.Service     `json:"service"`
 	Canary     *config.Canary     `json:"canary,omitempty"`
 	Artifact   contract.Artifact  `json:"artifact"`
@@ -138,7 +139,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	d.phase(ctx, "deploy")
 	var routed contract.DeployOutcome
 	err = runIn(ctx, in.Env, contract.DeployName, contract.DeployRequest{
-		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Service: in.Service, Artifact: in.Artifact, Weight: first,
+		Product: in.Product, Version: in.Version, Env: in.Env, Target: in.Target, Script: in.Script, Service: in.Service, Artifact: in.Artifact, Weight: first,
 	}, &routed)
 	if err != nil {
 		return d.rollback(ctx, "deploy failed: "+cause(err))
@@ -184,7 +185,7 @@ func ServiceDeployWorkflow(ctx workflow.Context, in DeployInput) (DeployResult, 
 	if workflow.GetVersion(ctx, "retire", workflow.DefaultVersion, 1) == 1 {
 		d.phase(ctx, "retire")
 		err := runIn(ctx, in.Env, contract.RetireName, contract.RetireRequest{
-			Product: in.Product, Env: in.Env, Target: in.Target, Service: in.Service.Name, Version: in.Version,
+			Product: in.Product, Env: in.Env, Target: in.Target, Script: in.Script, Service: in.Service.Name, Version: in.Version,
 		}, nil)
 		if err != nil {
 			return d.res, fmt.Errorf("retire the versions before %s of %s: %s", in.Version, in.Service.Name, cause(err))
@@ -390,7 +391,7 @@ func (d *serviceDeploy) notify(ctx workflow.Context, s *DeploySlack, req contrac
 }
 
 func (d *serviceDeploy) traffic(ctx workflow.Context, weight int) error {
-	return runIn(ctx, d.in.Env, contract.TrafficName, contract.TrafficRequest{Product: d.in.Product, Env: d.in.Env, Service: d.in.Service.Name, Weight: weight}, nil)
+	return runIn(ctx, d.in.Env, contract.TrafficName, contract.TrafficRequest{Product: d.in.Product, Env: d.in.Env, Target: d.in.Target, Script: d.in.Script, Service: d.in.Service.Name, Weight: weight}, nil)
 }
 
 // rollback returns the service to its stable version and fails the deploy.
@@ -400,7 +401,7 @@ func (d *serviceDeploy) rollback(ctx workflow.Context, reason string) (DeployRes
 	d.log.Warn("rolling back", "reason", reason)
 	rctx, _ := workflow.NewDisconnectedContext(ctx)
 	err := runIn(rctx, d.in.Env, contract.RollbackName, contract.RollbackRequest{
-		Product: d.in.Product, Env: d.in.Env, Target: d.in.Target, Service: d.in.Service.Name, Version: d.in.Version, Reason: reason,
+		Product: d.in.Product, Env: d.in.Env, Target: d.in.Target, Script: d.in.Script, Service: d.in.Service.Name, Version: d.in.Version, Reason: reason,
 	}, nil)
 	if err != nil {
 		return d.res, fmt.Errorf("%s; the rollback failed too: %s", reason, cause(err))

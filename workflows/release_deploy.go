@@ -100,6 +100,7 @@ func (r *release) deployService(ctx workflow.Context, env string, svc config.Ser
 		RepoURL:    p.Repository.URL,
 		Env:        env,
 		Target:     e.Target,
+		Script:     e.Script,
 		Service:    svc,
 		Canary:     e.Canary,
 		Artifact:   art,

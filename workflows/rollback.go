@@ -159,6 +159,7 @@ func redeploy(p config.Pipeline, env string, svc config.Service, version, commit
 		RepoURL:    p.Repository.URL,
 		Env:        env,
 		Target:     p.Environments[env].Target,
+		Script:     p.Environments[env].Script,
 		Service:    svc,
 		Artifact:   art,
 		VerifyKeys: p.Environments[env].VerifyKeys,

@@ -29,6 +29,8 @@ const (
 	TargetProcess = "process"
 	// TargetDocker runs the image as containers in the Docker Engine.
 	TargetDocker = "docker"
+	// TargetScript runs the team's own commands (Environment.Script).
+	TargetScript = "script"
 )
 
 // What a failed service deploy does to the release's other services in
@@ -175,6 +177,16 @@ type Service struct {
 	Health    Health `yaml:"health" json:"health"`
 	// Smoke requests run after every deploy; a failure rolls back.
 	Smoke []Smoke `yaml:"smoke" json:"smoke,omitempty"`
+	// Env are plain configuration values the service gets as environment
+	// variables in every environment; EnvByEnvironment adds to them and
+	// overrides them per environment.
+	Env              map[string]string            `yaml:"env" json:"env,omitempty"`
+	EnvByEnvironment map[string]map[string]string `yaml:"env_by_environment" json:"envByEnvironment,omitempty"`
+	// Secrets name the secrets the service gets as environment variables.
+	// Only the names are here: the deploy worker reads the values at
+	// deploy time, from its own secrets directory or environment, so no
+	// value enters the file, a workflow's history or a log.
+	Secrets []string `yaml:"secrets" json:"secrets,omitempty"`
 }
 
 // Build says how a service's image is made.
@@ -237,8 +249,10 @@ type Environment struct {
 	// (main-abc1234), without a tag. Releases pass it by, and nothing
 	// built for it reaches another environment.
 	Follow string `yaml:"follow" json:"follow,omitempty"`
-	// Target is "process" (default) or "docker".
+	// Target is "process" (default), "docker" or "script".
 	Target string `yaml:"target" json:"target"`
+	// Script holds the commands of the script target.
+	Script *Script `yaml:"script" json:"script,omitempty"`
 	// Window holds this environment's deploys to allowed times: a service
 	// deploy starts only when its canary can finish before the window
 	// closes. Prod has the default window (Mon-Thu 08:00-16:00

@@ -120,6 +120,9 @@ func (s *Service) setDefaults(path string, has func(string) bool) {
 
 func (e *Environment) setDefaults(production bool, path string, has func(string) bool) {
 	orString(&e.Target, defaultTarget)
+	if e.Script != nil {
+		e.Script.setDefaults()
+	}
 	if production {
 		orString(&e.OnFailure, RollbackRelease)
 		if !has(path+".bake") && e.Canary != nil {

@@ -35,6 +35,7 @@ func Load(path string) (*Pipeline, error) {
 		return nil, fmt.Errorf("read pipeline file %s: %w", path, err)
 	}
 	p.Repository.URL = resolveRepoURL(p.Repository.URL, dir)
+	p.resolveScripts(dir)
 	if err := p.readKeys(path, dir); err != nil {
 		return nil, err
 	}

@@ -518,7 +518,7 @@ environments:
 		`signalman.yaml:6: services[0].instances: "many" is not a whole number`,
 		`signalman.yaml:7: services[0].buidl: unknown field (did you mean "build"?)`,
 		`signalman.yaml:8: services[1].name: "api" is already the name of services[0]; service names must be unique`,
-		`signalman.yaml:10: environments.stage.target: "k8s" is not a target (want process or docker)`,
+		`signalman.yaml:10: environments.stage.target: "k8s" is not a target (want process, docker or script)`,
 		`signalman.yaml:11: environments.Dev: "Dev" is not a valid name (want lowercase letters, digits and dashes, at most 40 characters, not starting or ending with a dash)`,
 	}, "\n")
 	_, err := Parse("signalman.yaml", []byte(claimed(file)))

@@ -105,6 +105,7 @@ func (p *Pipeline) validateServices(ps *problems) {
 			}
 		}
 		s.validate(path, ps)
+		p.validateServiceEnv(path, s, ps)
 	}
 }
 

@@ -32,9 +32,10 @@ func (p *Pipeline) validateEnvironments(ps *problems) {
 }
 
 func (e *Environment) validate(path string, approvers map[string][]string, ps *problems) {
-	if e.Target != TargetProcess && e.Target != TargetDocker {
-		ps.add(path+".target", "%q is not a target (want %s or %s)", e.Target, TargetProcess, TargetDocker)
+	if e.Target != TargetProcess && e.Target != TargetDocker && e.Target != TargetScript {
+		ps.add(path+".target", "%q is not a target (want %s, %s or %s)", e.Target, TargetProcess, TargetDocker, TargetScript)
 	}
+	e.validateScript(path, ps)
 	e.validateKeys(path, ps)
 	switch e.SignoffsAt {
 	case "", SignoffsBefore, SignoffsAfter:

@@ -280,7 +280,7 @@ func TestParseRules(t *testing.T) {
 		{
 			name: "target_is_process_or_docker",
 			file: strings.Replace(base, "stage: {}", "stage: {target: k8s}", 1),
-			want: `signalman.yaml:6: environments.stage.target: "k8s" is not a target (want process or docker)`,
+			want: `signalman.yaml:6: environments.stage.target: "k8s" is not a target (want process, docker or script)`,
 		},
 		{
 			name: "on_failure_is_one_of_three",
@@ -336,6 +336,36 @@ func TestParseRules(t *testing.T) {
 			name: "signoff_role_is_required",
 			file: strings.Replace(base, "stage: {}", "stage: {signoffs: [{count: 1}]}", 1) + "approvers: {qa: [quinn]}\n",
 			want: `signalman.yaml:6: environments.stage.signoffs[0].role: missing; name the role that signs (roles under approvers: qa)`,
+		},
+		{
+			name: "script_target_needs_deploy",
+			file: strings.Replace(base, "stage: {}", "stage: {target: script, script: {retire: ./retire.sh}}", 1),
+			want: `signalman.yaml:6: environments.stage.script.deploy: missing: the command that starts a version's instances and prints their addresses`,
+		},
+		{
+			name: "script_needs_the_script_target",
+			file: strings.Replace(base, "stage: {}", "stage: {script: {deploy: ./d.sh, retire: ./r.sh}}", 1),
+			want: `signalman.yaml:6: environments.stage.script: is set, but target is process: the script target runs it (target: script)`,
+		},
+		{
+			name: "service_env_names_an_environment",
+			file: strings.Replace(base, "  - name: api\n", "  - name: api\n    env_by_environment: {qa: {LOG_LEVEL: debug}}\n", 1),
+			want: `signalman.yaml:5: services[0].env_by_environment.qa: "qa" is not an environment of this file (environments: prod, stage)`,
+		},
+		{
+			name: "service_env_is_not_signalmans",
+			file: strings.Replace(base, "  - name: api\n", "  - name: api\n    env: {PORT: \"80\"}\n", 1),
+			want: `signalman.yaml:5: services[0].env.PORT: PORT cannot be set here: where the service listens is the deploy target's choice`,
+		},
+		{
+			name: "secret_is_a_variable_name",
+			file: strings.Replace(base, "  - name: api\n", "  - name: api\n    secrets: [database-url]\n", 1),
+			want: `signalman.yaml:5: services[0].secrets[0]: "database-url" is not an environment variable's name (a secret is named by the variable the service reads it from)`,
+		},
+		{
+			name: "env_or_secret_not_both",
+			file: strings.Replace(base, "  - name: api\n", "  - name: api\n    env: {DATABASE_URL: x}\n    secrets: [DATABASE_URL]\n", 1),
+			want: `signalman.yaml:5: services[0].env.DATABASE_URL: DATABASE_URL is also under secrets: a variable is either plain configuration or a secret`,
 		},
 		{
 			name: "permissions_name_known_actions",

@@ -13,6 +13,7 @@ type DeployRequest struct {
 	Version  string         `json:"version"`
 	Env      string         `json:"env"`
 	Target   string         `json:"target"`
+	Script   *config.Script `json:"script,omitempty"`
 	Service  config.Service `json:"service"`
 	Artifact Artifact       `json:"artifact"`
 	Weight   int            `json:"weight"`
@@ -30,8 +31,12 @@ type DeployOutcome struct {
 type TrafficRequest struct {
 	Product string `json:"product"`
 	Env     string `json:"env"`
-	Service string `json:"service"`
-	Weight  int    `json:"weight"`
+	// Target and Script are the environment's target, for a target that
+	// splits traffic itself (the script target's weight command).
+	Target  string         `json:"target,omitempty"`
+	Script  *config.Script `json:"script,omitempty"`
+	Service string         `json:"service"`
+	Weight  int            `json:"weight"`
 }
 
 // AnalyzeRequest asks the judge for a verdict on the canary's last interval.
@@ -85,10 +90,11 @@ const RouteCanary = "canary"
 // RollbackRequest returns a service to a previous signed artifact (or, with
 // no artifact, removes the canary and keeps the stable version).
 type RollbackRequest struct {
-	Product string `json:"product"`
-	Env     string `json:"env"`
-	Target  string `json:"target"`
-	Service string `json:"service"`
+	Product string         `json:"product"`
+	Env     string         `json:"env"`
+	Target  string         `json:"target"`
+	Script  *config.Script `json:"script,omitempty"`
+	Service string         `json:"service"`
 	// Version is the version being rolled back.
 	Version string `json:"version"`
 	Reason  string `json:"reason"`
@@ -97,11 +103,12 @@ type RollbackRequest struct {
 // RetireRequest stops a service's instances that are not Version, once
 // Version is serving and has passed its smoke tests.
 type RetireRequest struct {
-	Product string `json:"product"`
-	Env     string `json:"env"`
-	Target  string `json:"target"`
-	Service string `json:"service"`
-	Version string `json:"version"`
+	Product string         `json:"product"`
+	Env     string         `json:"env"`
+	Target  string         `json:"target"`
+	Script  *config.Script `json:"script,omitempty"`
+	Service string         `json:"service"`
+	Version string         `json:"version"`
 }
 
 // RollbackTargetRequest asks which release a rollback returns to: To, or

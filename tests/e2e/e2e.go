@@ -487,17 +487,24 @@ func WaitForStage(t testing.TB, addr, version, stage string, timeout time.Durati
 // Serving asks a service's router which version answers /version.
 func Serving(t testing.TB, s *Stack, env, service string) string {
 	t.Helper()
+	return strings.TrimSpace(Get(t, s, env, service, "/version"))
+}
+
+// Get asks a service's router for path, as a user would, and returns the
+// answer's body.
+func Get(t testing.TB, s *Stack, env, service, path string) string {
+	t.Helper()
 	_, info, err := router.Open(filepath.Join(s.Data, "routers", "shop", env, service))
 	if err != nil {
 		t.Fatalf("router of %s on %s: %v", service, env, err)
 	}
-	resp, err := http.Get("http://" + info.Listen + "/version")
+	resp, err := http.Get("http://" + info.Listen + path)
 	if err != nil {
-		t.Fatalf("GET /version of %s on %s: %v", service, env, err)
+		t.Fatalf("GET %s of %s on %s: %v", path, service, env, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return strings.TrimSpace(string(body))
+	return string(body)
 }
 
 // RouterRequests reads the records a service's router kept of the

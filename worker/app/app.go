@@ -63,6 +63,8 @@ type Config struct {
 	// Environments are the environments "all" deploys to, and that
 	// signalman_deployed_info reports on (default stage and prod).
 	Environments []string
+	// SecretsDir is where the deploy role reads the services' secrets.
+	SecretsDir string
 	// DB, with Dev, keeps the embedded server's state in PostgreSQL (a
 	// postgres:// URL) instead of SQLite; servers on one database form
 	// one cluster.
@@ -202,7 +204,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 
-	deps := Deps{SlackAPI: cfg.SlackAPI, DataDir: cfg.DataDir, Logger: log, Registry: cfg.Registry, Keys: cfg.Keys, PasswordEnv: passwordEnv, RouterCommand: cfg.RouterCommand, Client: c}
+	deps := Deps{SecretsDir: cfg.SecretsDir, SlackAPI: cfg.SlackAPI, DataDir: cfg.DataDir, Logger: log, Registry: cfg.Registry, Keys: cfg.Keys, PasswordEnv: passwordEnv, RouterCommand: cfg.RouterCommand, Client: c}
 	var queues []string
 	for _, s := range serves {
 		w := worker.New(c, s.Queue(), worker.Options{

@@ -37,6 +37,10 @@ type Deps struct {
 	Client client.Client
 	// SlackAPI overrides Slack's API address.
 	SlackAPI string
+	// SecretsDir holds the services' secrets the deploy role reads at
+	// deploy time (DIR/ENV/NAME, then DIR/NAME); empty reads them from the
+	// worker's environment only (SIGNALMAN_SECRET_NAME).
+	SecretsDir string
 }
 
 // Keys are the paths of a cosign key pair, and of more public keys the
@@ -136,7 +140,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 		if routerCmd == nil {
 			routerCmd = RouterCommand()
 		}
-		deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, RouterCommand: routerCmd}
+		deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, ScriptRecords: filepath.Join(d.DataDir, "deploy-scripts"), Secrets: activities.Secrets{Dir: d.SecretsDir}, RouterCommand: routerCmd}
 		migrator := &activities.Migrator{Dir: filepath.Join(d.DataDir, "migrations")}
 		history := &activities.History{Client: d.Client, Current: deployer.Current}
 		return map[string]any{

@@ -3,8 +3,10 @@ package main
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/signalman/signalman/examples/shop/web"
 )
@@ -21,5 +23,10 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/ping", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "pong") })
 	mux.HandleFunc("GET /api/products", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, `[{"id":1,"name":"teapot"}]`) })
+	// What configuration the service got: its log level, and whether it
+	// got its database secret (never the secret itself).
+	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"log_level": os.Getenv("LOG_LEVEL"), "database_url_set": os.Getenv("DATABASE_URL") != ""})
+	})
 	web.Run("api", version, fault, "8082", mux)
 }
