@@ -19,6 +19,9 @@ func (c *cli) send(cmd *cobra.Command, versionArgument, name string, req workflo
 		if s, ok := req.(workflows.SignoffRequest); ok && c.output != "json" {
 			// Whoever signs sees what they sign for.
 			if st, err := rs.Status(cmd.Context(), product, v); err == nil {
+				if st.OpsNote != "" {
+					fmt.Fprintf(os.Stderr, "note for operators: %s\n", st.OpsNote)
+				}
 				if pv, ok := st.PreviewOf(s.Env); ok {
 					fmt.Fprintf(os.Stderr, "signing for what changes on %s:\n%s\n", s.Env, indent(pv.Text()))
 				}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,7 @@ import (
 func (c *cli) releaseCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "release", Short: "Start releases"}
 	var (
-		file, ref, eta string
+		file, ref, eta, opsNote string
 		wait           bool
 	)
 	start := &cobra.Command{
@@ -45,6 +46,10 @@ func (c *cli) releaseCmd() *cobra.Command {
 			if in.TriggeredBy == "" {
 				return usage("who is releasing? pass --as NAME or set SIGNALMAN_USER")
 			}
+			if strings.ContainsAny(opsNote, "\r\n") {
+				return usage("--ops-note must be one line; link to a runbook for longer steps")
+			}
+			in.OpsNote = strings.TrimSpace(opsNote)
 			if eta != "" {
 				t, err := time.Parse(time.RFC3339, eta)
 				if err != nil {
@@ -84,6 +89,7 @@ func (c *cli) releaseCmd() *cobra.Command {
 	start.Flags().StringVarP(&file, "config", "c", "signalman.yaml", "pipeline file")
 	start.Flags().StringVar(&ref, "ref", "", "commit or branch to tag (default: the main branch)")
 	start.Flags().StringVar(&eta, "eta", "", "scheduled ship time, RFC 3339 (default: 5 minutes after the last signoff)")
+	start.Flags().StringVar(&opsNote, "ops-note", "", `what operators must do or watch, shown at every gate and kept in the notes ("run the cache warm-up before approving")`)
 	start.Flags().BoolVar(&wait, "wait", false, "watch the release until it ends; exit 5 if it fails")
 	cmd.AddCommand(start)
 	return cmd

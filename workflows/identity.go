@@ -200,7 +200,13 @@ func (r FreezeRequest) proof() *identity.Proof { return r.Auth }
 
 // Terms of a release start: the version and what is tagged.
 func (in ReleaseInput) Terms() []identity.Term {
-	return []identity.Term{term("version", in.Version), term("ref", in.Ref)}
+	terms := []identity.Term{term("version", in.Version), term("ref", in.Ref)}
+	if in.OpsNote != "" {
+		// Only when given, so statements signed before notes existed
+		// verify as they were.
+		terms = append(terms, term("ops-note", in.OpsNote))
+	}
+	return terms
 }
 func (in ReleaseInput) proof() *identity.Proof { return in.Auth }
 func (in ReleaseInput) who() string            { return in.TriggeredBy }

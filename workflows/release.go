@@ -31,6 +31,11 @@ type ReleaseInput struct {
 	Manager string `json:"manager,omitempty"`
 	// Auth is TriggeredBy's signed statement of this start.
 	Auth *identity.Proof `json:"auth,omitempty"`
+	// OpsNote is what operators must know before they approve ("run the
+	// cache warm-up first, watch the checkout dashboard"): shown at every
+	// gate, in the status, the Slack gate message and the Temporal UI, and
+	// kept in the release notes. One line.
+	OpsNote string `json:"opsNote,omitempty"`
 }
 
 // Failure types a release ends with.
@@ -202,6 +207,7 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 			Manager:     in.Manager,
 			State:       Running,
 			ETA:         in.ETA,
+			OpsNote:     in.OpsNote,
 			Started:     workflow.Now(ctx),
 		},
 	}
@@ -385,6 +391,11 @@ func (r *release) announce(ctx workflow.Context) error {
 		}
 		r.st.Notes = n.Markdown
 		r.st.CommitTimes = n.CommitTimes
+		// The notes, and the GitHub release made from them, say who
+		// approved the release.
+		if workflow.GetVersion(ctx, "notes-approvals", workflow.DefaultVersion, 1) == 1 {
+			r.st.Notes += approvalsNotes(r.st)
+		}
 		if gh.Repo != "" && err == nil && workflow.GetVersion(ctx, "github-release", workflow.DefaultVersion, 1) == 1 {
 			var pub contract.PublishResult
 			err := run(ctx, contract.PublishReleaseName, contract.PublishRequest{

@@ -79,6 +79,16 @@ func TestRelease_goes_through_every_stage_in_order(t *testing.T) {
 	if len(st.Signoffs) != 2 || st.Signoffs[0].Person != "quinn" || st.Signoffs[1].Role != "sre" {
 		t.Errorf("signoffs = %+v", st.Signoffs)
 	}
+	// The notes say who approved, and when.
+	for _, want := range []string{
+		"## Approved by",
+		"- quinn, qa on stage, " + thursday2pm.Add(30*time.Minute).UTC().Format("2006-01-02 15:04 UTC"),
+		"- sam, sre on prod, " + thursday2pm.Add(time.Hour).UTC().Format("2006-01-02 15:04 UTC"),
+	} {
+		if !strings.Contains(st.Notes, want) {
+			t.Errorf("release notes:\n%s\nwant a line with %q", st.Notes, want)
+		}
+	}
 }
 
 func TestWindow(t *testing.T) {
@@ -197,5 +207,35 @@ func TestWindow_shut_shows_when_it_opens(t *testing.T) {
 	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
 	if _, err := h.result(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRelease_opsNote: the note for operators shows at the SRE gate while
+// it waits, and is kept in the release notes.
+func TestRelease_opsNote(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	const note = "run the cache warm-up before approving"
+	h.at(45*time.Minute, func() {
+		st := h.status()
+		var detail string
+		for _, s := range st.Stages {
+			if s.Name == StageApproval {
+				detail = s.Detail
+			}
+		}
+		if !strings.Contains(detail, "note for operators: "+note) {
+			t.Errorf("the SRE gate waits with %q; want the note for operators", detail)
+		}
+	})
+	h.approveAll(30*time.Minute, time.Hour)
+	in := input(t, nil)
+	in.OpsNote = note
+	h.env.ExecuteWorkflow(ReleaseWorkflow, in)
+	st, err := h.result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.OpsNote != note || !strings.Contains(st.Notes, "## Note for operators\n\n"+note) {
+		t.Errorf("status note %q, notes:\n%s\nwant the note kept", st.OpsNote, st.Notes)
 	}
 }

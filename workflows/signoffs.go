@@ -29,6 +29,9 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 	r.gateOn = env
 	defer func() { r.gateOn = "" }()
 	waiting := "waiting for " + g.roleNames()
+	if r.in.OpsNote != "" {
+		waiting += "; note for operators: " + r.in.OpsNote
+	}
 	if pv != nil {
 		waiting += "; on " + env + ": " + pv.Summary()
 	}
@@ -41,6 +44,9 @@ func (r *release) signoffs(ctx workflow.Context, env string) error {
 			label = "Approve"
 		}
 		text := fmt.Sprintf("%s %s waits for %s on %s (release manager: %s)", r.st.Product, r.st.Version, g.roleNames(), env, r.in.Manager)
+		if r.in.OpsNote != "" {
+			text += "\n*Note for operators:* " + r.in.OpsNote
+		}
 		if pv != nil {
 			text += "\n```\n" + pv.Text() + "```"
 		}

@@ -83,6 +83,8 @@ type Status struct {
 	Abort     *AbortRecord        `json:"abort,omitempty"`
 	Artifacts []contract.Artifact `json:"artifacts,omitempty"`
 	Deploys   []DeployResult      `json:"deploys,omitempty"`
+	// OpsNote is the release's note for operators (ReleaseInput.OpsNote).
+	OpsNote string `json:"opsNote,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
 	// NotesURL is the GitHub release the notes were published as.
