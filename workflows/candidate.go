@@ -84,9 +84,17 @@ func CandidateWorkflow(ctx workflow.Context, in CandidateInput) (CandidateResult
 	}
 
 	triggeredBy := in.TriggeredBy
-	if triggeredBy != "" {
+	owner := p.OwnerOf(check.NextTrain)
+	switch {
+	case owner != "":
+		// The rotation names the train's owner: no one is picked.
+		res.Manager = owner
+		if triggeredBy == "" {
+			triggeredBy = ScheduledBy
+		}
+	case triggeredBy != "":
 		res.Manager = triggeredBy
-	} else {
+	default:
 		triggeredBy = ScheduledBy
 		pool := managerPool(check.Committers)
 		var pick int

@@ -142,6 +142,22 @@ func TestCandidate(t *testing.T) {
 			t.Errorf("twelve picks all chose %v; the pick is not random", seen)
 		}
 	})
+	t.Run("owners_rotate_one_a_train", func(t *testing.T) {
+		owned := p
+		owned.Release.Owners = []string{"rita", "maria", "sam"}
+		// Trains 101, 102 and 103: owners[N mod 3], whoever triggers it,
+		// and no committer is picked.
+		for train, want := range map[int]string{101: "sam", 102: "rita", 103: "maria"} {
+			res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: train - 1, NextTrain: train, NewCommits: 2, Committers: committers}, CandidateInput{Pipeline: owned, TimeZone: "America/New_York"})
+			if res.Manager != want || len(trains) != 1 || trains[0].Manager != want || trains[0].TriggeredBy != ScheduledBy {
+				t.Errorf("train %d: result %+v, trains %+v; want it owned by %s", train, res, trains, want)
+			}
+		}
+		res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 2, Committers: committers}, CandidateInput{Pipeline: owned, TriggeredBy: "quinn"})
+		if res.Manager != "sam" || trains[0].TriggeredBy != "quinn" {
+			t.Errorf("a manual candidate of train 101: %+v, %+v; want sam, its owner, to manage it, started by quinn", res, trains)
+		}
+	})
 	t.Run("manual_candidate_is_managed_by_who_triggered_it", func(t *testing.T) {
 		res, _ := run(t, contract.CandidateCheck{Head: "0123456789", LastTrain: 100, NextTrain: 101, NewCommits: 6, Committers: committers}, CandidateInput{Pipeline: p, TriggeredBy: "maria", Cutoff: time.Hour})
 		if res.Train != 101 || res.Manager != "maria" {

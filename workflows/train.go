@@ -126,6 +126,10 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 	}
 	asked := in
 	if in.Manager == "" {
+		// The owner of this train in the rotation, else whoever started it.
+		in.Manager = in.Pipeline.OwnerOf(in.Train)
+	}
+	if in.Manager == "" {
 		in.Manager = in.TriggeredBy
 	}
 	t := &train{in: in, log: log.With(workflow.GetLogger(ctx), "product", in.Pipeline.Product, "train", in.Train)}

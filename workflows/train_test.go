@@ -117,3 +117,25 @@ func TestTrain_dot_request_supersedes_a_held_release(t *testing.T) {
 		t.Errorf("releases = %+v; want v1.100.0 superseded, then v1.100.1 released", st.Releases)
 	}
 }
+
+// TestTrain_owner: with release.owners, the train's owner in the rotation
+// manages it, not the person who started it.
+func TestTrain_owner(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.at(2*time.Hour, func() {
+		h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"})
+	})
+	p := input(t, noGates).Pipeline
+	p.Release.Owners = []string{"rita", "maria", "sam"}
+	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 101, TriggeredBy: "rita"})
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var st TrainStatus
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Manager != "sam" {
+		t.Errorf("train 101 is managed by %q, want sam (owners[101 mod 3])", st.Manager)
+	}
+}

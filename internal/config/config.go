@@ -384,6 +384,12 @@ type Release struct {
 	BuildParallelism int `yaml:"build_parallelism" json:"buildParallelism"`
 	// Managers may decide on held releases besides the person who triggered them.
 	Managers []string `yaml:"managers" json:"managers,omitempty"`
+	// Owners rotate as the release owner, one a train: train N's owner is
+	// Owners[N mod len(Owners)]. The owner manages the train's releases
+	// (held-release decisions, dot releases) and is named in its
+	// announcements; without owners, whoever starts a train manages it, and
+	// a scheduled candidate picks a committer.
+	Owners []string `yaml:"owners" json:"owners,omitempty"`
 	// ExceptionRole is the approver role that may open the window for an exception (default "sre").
 	ExceptionRole string `yaml:"exception_role" json:"exceptionRole"`
 }

@@ -107,6 +107,7 @@ func (p *Pipeline) validateServices(ps *problems) {
 		s.validate(path, ps)
 		p.validateServiceEnv(path, s, ps)
 	}
+	p.validateOwners(ps)
 }
 
 func (s *Service) validate(path string, ps *problems) {

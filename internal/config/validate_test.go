@@ -368,6 +368,11 @@ func TestParseRules(t *testing.T) {
 			want: `signalman.yaml:5: services[0].env.DATABASE_URL: DATABASE_URL is also under secrets: a variable is either plain configuration or a secret`,
 		},
 		{
+			name: "owners_are_people_the_file_names",
+			file: base + "approvers: {sre: [sam]}\nauth: claimed\nrelease:\n  owners: [sam, olga]\n",
+			want: `signalman.yaml:11: release.owners[1]: "olga" is not a person the file names (people, approvers and release.managers name: sam)`,
+		},
+		{
 			name: "permissions_name_known_actions",
 			file: base + "permissions:\n  deploy: [sre]\n",
 			want: `signalman.yaml:9: permissions.deploy: "deploy" is not an action with a permission (want one of abort, decide, override-window, rollback, freeze, unfreeze)`,
