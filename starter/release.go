@@ -19,7 +19,7 @@ func (c *cli) releaseCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "release", Short: "Start releases"}
 	var (
 		file, ref, eta, opsNote string
-		wait           bool
+		wait                    bool
 	)
 	start := &cobra.Command{
 		Use:   "start VERSION",
