@@ -206,6 +206,9 @@ func printStatus(out io.Writer, st workflows.Status) {
 	if st.Manager != "" && st.Manager != st.TriggeredBy {
 		fmt.Fprintf(out, "release manager: %s\n", st.Manager)
 	}
+	if st.Why != "" && st.Notes == "" {
+		fmt.Fprintf(out, "why this dot release: %s\n", st.Why)
+	}
 	if st.OpsNote != "" && st.Notes == "" {
 		// Once the notes are written they carry it.
 		fmt.Fprintf(out, "note for operators: %s\n", st.OpsNote)

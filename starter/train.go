@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -76,13 +77,13 @@ func (c *cli) trainCmd() *cobra.Command {
 					fmt.Printf("missed the cutoff: #%d %s (%s) %s\n", pr.Number, pr.Title, pr.Author, pr.URL)
 				}
 				w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tERROR")
+				fmt.Fprintln(w, "VERSION\tSTATE\tCOMMITS\tWHY\tERROR")
 				for _, r := range st.Releases {
-					fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", dash(r.Version), r.State, r.Commits, r.Error)
+					fmt.Fprintf(w, "%s\t%s\t%v\t%s\t%s\n", dash(r.Version), r.State, r.Commits, dash(r.Why), r.Error)
 				}
 				w.Flush()
 				for _, p := range st.Pending {
-					fmt.Printf("pending: %v from %s\n", p.Commits, p.By)
+					fmt.Printf("pending: %v from %s (%s)\n", p.Commits, p.By, dash(p.Why()))
 				}
 				return nil
 			})
@@ -96,18 +97,27 @@ func (c *cli) trainCmd() *cobra.Command {
 func (c *cli) dotCmd() *cobra.Command {
 	var number int
 	var picks []string
-	var reason string
+	var reason, because string
 	cmd := &cobra.Command{
-		Use:     "dot PRODUCT --train N --pick SHA [--pick SHA]",
+		Use:     "dot PRODUCT --train N --pick SHA [--pick SHA] --reason s1|test-failure|deadline|other --because TEXT",
 		Short:   "Dot release: cherry-pick commits already on main onto train-N, tag v1.N.x, release it",
-		Example: `  signalman dot shop --train 101 --pick 3f2c1e9 --pick 8a1b2c3 --reason "checkout rounding"`,
+		Example: `  signalman dot shop --train 101 --pick 3f2c1e9 --pick 8a1b2c3 --reason s1 --because "checkout rounds totals down"`,
 		Args:    exactArgs(1, "PRODUCT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if number < 1 || len(picks) == 0 {
 				return usage("give the train with --train N and at least one --pick SHA")
 			}
+			reasons := strings.Join(workflows.DotReasonNames(), ", ")
+			switch {
+			case reason == "":
+				return usage("a dot release needs a reason: --reason %s, and --because in words", reasons)
+			case workflows.DotReasons[reason] == "":
+				return usage("--reason %q is not a reason for a dot release (want %s)", reason, reasons)
+			case strings.TrimSpace(because) == "":
+				return usage("say why in words with --because \"...\" (--reason %s is %s)", reason, workflows.DotReasons[reason])
+			}
 			return c.withReleases(cmd, func(rs control.Releases) error {
-				st, err := rs.TrainMessage(cmd.Context(), args[0], number, contract.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: reason})
+				st, err := rs.TrainMessage(cmd.Context(), args[0], number, contract.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: strings.TrimSpace(because), Category: reason})
 				if err != nil {
 					return err
 				}
@@ -118,6 +128,7 @@ func (c *cli) dotCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&number, "train", 0, "train number")
 	cmd.Flags().StringArrayVar(&picks, "pick", nil, "commit on main to cherry-pick (repeat, in order)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	cmd.Flags().StringVar(&reason, "reason", "", "why a dot release: s1 (an S1 bug in production), test-failure (a real test failure), deadline, or other")
+	cmd.Flags().StringVar(&because, "because", "", "why, in words: shown in the train's plan, the release's status and its notes")
 	return cmd
 }

@@ -227,7 +227,12 @@ func (in TrainInput) who() string            { return in.TriggeredBy }
 
 // Terms of a dot request: the commits and why.
 func (r DotRequest) Terms() []identity.Term {
-	return []identity.Term{term("commits", strings.Join(r.Commits, " ")), term("reason", r.Reason)}
+	terms := []identity.Term{term("commits", strings.Join(r.Commits, " ")), term("reason", r.Reason)}
+	if r.Category != "" {
+		// Only when given, so statements signed before categories verify.
+		terms = append(terms, term("category", r.Category))
+	}
+	return terms
 }
 func (r DotRequest) proof() *identity.Proof { return r.Auth }
 func (r DotRequest) who() string            { return r.By }

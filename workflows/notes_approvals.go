@@ -12,6 +12,9 @@ import (
 // exception; empty when nobody approved anything.
 func approvalsNotes(st Status) string {
 	var b strings.Builder
+	if st.Why != "" {
+		b.WriteString("\n## Why this dot release\n\n" + st.Why + "\n")
+	}
 	if st.OpsNote != "" {
 		b.WriteString("\n## Note for operators\n\n" + st.OpsNote + "\n")
 	}

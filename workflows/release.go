@@ -36,6 +36,9 @@ type ReleaseInput struct {
 	// gate, in the status, the Slack gate message and the Temporal UI, and
 	// kept in the release notes. One line.
 	OpsNote string `json:"opsNote,omitempty"`
+	// Why is a dot release's justification: its reason category and the
+	// person's words ("s1 (an S1 bug): checkout rounding").
+	Why string `json:"why,omitempty"`
 }
 
 // Failure types a release ends with.
@@ -208,6 +211,7 @@ func newRelease(ctx workflow.Context, in ReleaseInput) (*release, error) {
 			State:       Running,
 			ETA:         in.ETA,
 			OpsNote:     in.OpsNote,
+			Why:         in.Why,
 			Started:     workflow.Now(ctx),
 		},
 	}

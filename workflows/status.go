@@ -85,6 +85,8 @@ type Status struct {
 	Deploys   []DeployResult      `json:"deploys,omitempty"`
 	// OpsNote is the release's note for operators (ReleaseInput.OpsNote).
 	OpsNote string `json:"opsNote,omitempty"`
+	// Why justifies a dot release (ReleaseInput.Why).
+	Why string `json:"why,omitempty"`
 	// Notes are the release notes, Markdown, grouped by kind of change.
 	Notes string `json:"notes,omitempty"`
 	// NotesURL is the GitHub release the notes were published as.

@@ -33,6 +33,10 @@ type DotRequest struct {
 	Commits []string `json:"commits"`
 	By      string   `json:"by"`
 	Reason  string   `json:"reason,omitempty"`
+	// Category is why a dot release is justified, one of DotReasons; the
+	// CLI requires it (requests from before it, or from the Temporal UI,
+	// may lack it).
+	Category string `json:"category,omitempty"`
 	// From is the older train a hotfix came from, when it fans out.
 	From int `json:"from,omitempty"`
 	// Origin is the train the person asked, and Asked their reason, which
@@ -85,6 +89,32 @@ type TrainRelease struct {
 	Commits []string `json:"commits,omitempty"`
 	State   string   `json:"state"`
 	Error   string   `json:"error,omitempty"`
+	// Why justifies a dot release: its reason and the person's words.
+	Why string `json:"why,omitempty"`
+}
+
+// DotReasons are the reasons a dot release may be made for, and what each
+// means; a dot request names one.
+var DotReasons = map[string]string{
+	"s1":           "an S1 bug in production",
+	"test-failure": "a real test failure",
+	"deadline":     "a deadline",
+	"other":        "another reason, given in words",
+}
+
+// DotReasonNames lists DotReasons' names, in the order the CLI shows them.
+func DotReasonNames() []string { return []string{"s1", "test-failure", "deadline", "other"} }
+
+// Why is a dot request's justification as the release, its status and
+// its notes show it.
+func (r DotRequest) Why() string {
+	switch {
+	case r.Category == "":
+		return r.Reason
+	case r.Reason == "":
+		return r.Category + " (" + DotReasons[r.Category] + ")"
+	}
+	return r.Category + " (" + DotReasons[r.Category] + "): " + r.Reason
 }
 
 // TrainStatus is what the train's status query returns.
@@ -158,7 +188,7 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 			return t.status(), err
 		}
 		t.in.Cut = true
-		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil)
+		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil, "")
 	}
 	handled := 0
 	for {
@@ -201,17 +231,17 @@ func (t *train) dot(ctx workflow.Context, req DotRequest) {
 		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: req.Commits, State: Skipped, Error: "every commit is on the branch already"})
 	} else {
 		t.in.Patch++
-		t.release(ctx, next.String(), picked.Head, req.Commits)
+		t.release(ctx, next.String(), picked.Head, req.Commits, req.Why())
 	}
 	t.fanOut(ctx, req)
 }
 
 // release runs a release of the train as a child and records its outcome.
-func (t *train) release(ctx workflow.Context, v, ref string, commits []string) {
-	rec := TrainRelease{Version: v, Commits: commits, State: Running}
+func (t *train) release(ctx workflow.Context, v, ref string, commits []string, why string) {
+	rec := TrainRelease{Version: v, Commits: commits, State: Running, Why: why}
 	t.in.Releases = append(t.in.Releases, rec)
 	i := len(t.in.Releases) - 1
-	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager}
+	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager, Why: why}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReleaseID(t.in.Pipeline.Product, v),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -258,7 +288,7 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 			continue
 		}
 		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train,
-			Origin: t.in.Train, Asked: req.Reason, Auth: req.Auth}
+			Origin: t.in.Train, Asked: req.Reason, Category: req.Category, Auth: req.Auth}
 		if req.Origin != 0 {
 			fwd.Origin, fwd.Asked = req.Origin, req.Asked
 		}
@@ -435,6 +465,9 @@ func (t *train) announce(ctx workflow.Context, text string) {
 // it can carry only the commits the person asked for, to a newer train,
 // once per train.
 func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
+	if req.Category != "" && DotReasons[req.Category] == "" {
+		return fmt.Errorf("%q is not a reason for a dot release (want %s)", req.Category, strings.Join(DotReasonNames(), ", "))
+	}
 	if req.Origin == 0 {
 		_, err := t.sigs.check(ctx, contract.Dot, req)
 		return err
@@ -442,7 +475,7 @@ func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
 	if !t.sigs.trust.Signed {
 		return nil
 	}
-	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Auth: req.Auth}
+	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Category: req.Category, Auth: req.Auth}
 	if err := t.sigs.checkAsSigned(contract.Dot, TrainID(t.in.Pipeline.Product, req.Origin), asked); err != nil {
 		return fmt.Errorf("the hotfix from train %d: %w", req.Origin, err)
 	}

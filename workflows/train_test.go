@@ -139,3 +139,30 @@ func TestTrain_owner(t *testing.T) {
 		t.Errorf("train 101 is managed by %q, want sam (owners[101 mod 3])", st.Manager)
 	}
 }
+
+// TestTrain_dot_reason: a dot release names its reason from the short
+// list, which the train's status and the release's own status and notes
+// show; a reason not on the list is refused.
+func TestTrain_dot_reason(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.Dot, mock.Anything).Return(nil)
+	h.at(time.Hour, func() {
+		h.expect(contract.Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Category: "boss-said", Reason: "now"}, `"boss-said" is not a reason for a dot release (want s1, test-failure, deadline, other)`)
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"1234567abc"}, By: "devon", Category: "s1", Reason: "checkout rounds totals down"})
+	})
+	h.at(2*time.Hour, func() {
+		h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"})
+	})
+	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: input(t, noGates).Pipeline, Train: 100, TriggeredBy: "rita"})
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var st TrainStatus
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	const why = "s1 (an S1 bug in production): checkout rounds totals down"
+	if len(st.Releases) != 2 || st.Releases[1].Why != why {
+		t.Fatalf("train releases %+v; want the dot release justified as %q", st.Releases, why)
+	}
+}

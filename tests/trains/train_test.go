@@ -86,7 +86,7 @@ func TestTrains(t *testing.T) {
 
 	fix := repo.WriteCommit(t, "fix: checkout rounding", map[string]string{"services/api/CHECKOUT": "rounding fixed\n"})
 	repo.Git(t, "push", "--quiet", "origin", "main")
-	out := e2e.MustCLI(t, addr, "dot", "shop", "--train", "100", "--pick", fix[:10], "--reason", "rounding", "--as", "devon")
+	out := e2e.MustCLI(t, addr, "dot", "shop", "--train", "100", "--pick", fix[:10], "--reason", "s1", "--because", "rounding", "--as", "devon")
 	if !strings.Contains(out, "queued on shop train 100") {
 		t.Errorf("dot printed %q", out)
 	}
