@@ -82,6 +82,9 @@ func (c *cli) trainCmd() *cobra.Command {
 					fmt.Fprintf(w, "%s\t%s\t%v\t%s\t%s\n", dash(r.Version), r.State, r.Commits, dash(r.Why), r.Error)
 				}
 				w.Flush()
+				if !st.Gathering.IsZero() {
+					fmt.Printf("gathering: the next dot release is tagged at %s with the pending requests; more may ride along until then\n", st.Gathering.Local().Format("2006-01-02 15:04 MST"))
+				}
 				for _, p := range st.Pending {
 					fmt.Printf("pending: %v from %s (%s)\n", p.Commits, p.By, dash(p.Why()))
 				}

@@ -546,7 +546,7 @@ func orchPipeline(tb testing.TB, s pipelineSpec) config.Pipeline {
 	if s.canary {
 		y.WriteString("    canary:\n      steps: [{weight: 10, pause: 50ms}, {weight: 50, pause: 50ms}]\n")
 	}
-	y.WriteString("auth: claimed\napprovers:\n  qa: [quinn]\n  sre: [sam]\nrelease:\n  ship_delay: 0s\n  managers: [rita]\n")
+	y.WriteString("auth: claimed\napprovers:\n  qa: [quinn]\n  sre: [sam]\nrelease:\n  ship_delay: 0s\n  dot_gather: 0s\n  managers: [rita]\n")
 	if s.buildParallelism > 0 {
 		fmt.Fprintf(&y, "  build_parallelism: %d\n", s.buildParallelism)
 	}

@@ -382,3 +382,16 @@ func (h *harness) approveAll(qa, sre time.Duration) {
 		h.mustUpdate(contract.Signoff, SignoffRequest{Env: config.Prod, Person: "sam", Verdict: Green})
 	})
 }
+
+// trainStatus queries a train's status.
+func (h *harness) trainStatus() TrainStatus {
+	v, err := h.env.QueryWorkflow(contract.QueryStatus)
+	if err != nil {
+		h.t.Fatalf("query status: %v", err)
+	}
+	var st TrainStatus
+	if err := v.Get(&st); err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,9 @@ type TrainInput struct {
 	Patch     int                    `json:"patch,omitempty"`
 	Pending   []DotRequest           `json:"pending,omitempty"`
 	Releases  []TrainRelease         `json:"releases,omitempty"`
+	// Gathering is when the dot release being gathered is tagged: the
+	// requests that arrive before then ride along (release.dot_gather).
+	Gathering time.Time `json:"gathering,omitempty"`
 }
 
 // TrainRelease is one release of a train.
@@ -131,7 +135,9 @@ type TrainStatus struct {
 	OpenAtCut []contract.PullRequest `json:"openAtCut,omitempty"`
 	Releases  []TrainRelease         `json:"releases"`
 	Pending   []DotRequest           `json:"pending,omitempty"`
-	Closed    bool                   `json:"closed"`
+	// Gathering is when the pending dot requests are tagged together.
+	Gathering time.Time `json:"gathering,omitempty"`
+	Closed    bool      `json:"closed"`
 }
 
 var commitPattern = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
@@ -198,9 +204,7 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 		if len(t.in.Pending) == 0 {
 			break
 		}
-		req := t.in.Pending[0]
-		t.in.Pending = t.in.Pending[1:]
-		t.dot(ctx, req)
+		t.dot(ctx, t.next(ctx))
 		handled++
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() || (t.in.ContinueAfter > 0 && handled >= t.in.ContinueAfter) {
 			// Requests that arrived during this run are in t.in.Pending
@@ -214,26 +218,91 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 	return t.status(), nil
 }
 
-// dot carries out one dot-release request.
-func (t *train) dot(ctx workflow.Context, req DotRequest) {
+// next takes the next dot release's requests off the queue: the first
+// alone, or, with release.dot_gather, every person's request that arrives
+// until the gather ends (a hotfix fanned out from an older train goes on
+// its own, as it was released there).
+func (t *train) next(ctx workflow.Context) []DotRequest {
+	first := t.in.Pending[0]
+	gather := t.in.Pipeline.Release.DotGather
+	if gather <= 0 || first.From != 0 {
+		t.in.Pending = t.in.Pending[1:]
+		return []DotRequest{first}
+	}
+	if t.in.Gathering.IsZero() {
+		t.in.Gathering = workflow.Now(ctx).Add(gather)
+		t.announce(ctx, t.plan())
+	}
+	// A closed train takes no more requests: tag what there is.
+	_, _ = workflow.AwaitWithTimeout(ctx, t.in.Gathering.Sub(workflow.Now(ctx)), func() bool { return t.closed })
+	t.in.Gathering = time.Time{}
+	var batch, rest []DotRequest
+	for _, req := range t.in.Pending {
+		if req.From == 0 {
+			batch = append(batch, req)
+		} else {
+			rest = append(rest, req)
+		}
+	}
+	t.in.Pending = rest
+	return batch
+}
+
+// plan is the announcement of a dot release being gathered.
+func (t *train) plan() string {
 	p := t.in.Pipeline
 	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s train %d: tagging %s at %s with:", p.Product, t.in.Train, next, t.in.Gathering.UTC().Format("15:04 MST"))
+	for _, req := range t.in.Pending {
+		if req.From == 0 {
+			fmt.Fprintf(&b, "\n- %s from %s: %s", strings.Join(req.Commits, ", "), req.By, req.Why())
+		}
+	}
+	fmt.Fprintf(&b, "\nMore fixes may ride along until then: signalman dot %s --train %d --pick SHA --reason ... --because ...", p.Product, t.in.Train)
+	return b.String()
+}
+
+// dot carries out one dot release: the commits of its requests, in the
+// order they were asked for, picked onto the branch together (a conflict
+// stops them all and leaves the branch as it was), released, and sent on
+// to newer trains.
+func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
+	p := t.in.Pipeline
+	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+	var commits, whys []string
+	for _, req := range reqs {
+		for _, c := range req.Commits {
+			if !slices.Contains(commits, c) {
+				commits = append(commits, c)
+			}
+		}
+		if w := req.Why(); w != "" {
+			if len(reqs) > 1 {
+				w = req.By + ": " + w
+			}
+			whys = append(whys, w)
+		}
+	}
+	why := strings.Join(whys, "; ")
 	var picked contract.PickResult
 	err := run(ctx, contract.CherryPickName, contract.PickRequest{
-		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: req.Commits,
+		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: commits,
 	}, &picked)
 	if err != nil {
-		t.in.Releases = append(t.in.Releases, TrainRelease{Version: next.String(), Commits: req.Commits, State: Failed, Error: cause(err)})
-		t.log.Error("dot release stopped", "commits", req.Commits, "error", err)
+		t.in.Releases = append(t.in.Releases, TrainRelease{Version: next.String(), Commits: commits, State: Failed, Error: cause(err), Why: why})
+		t.log.Error("dot release stopped", "commits", commits, "error", err)
 		return
 	}
 	if picked.New == 0 {
-		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: req.Commits, State: Skipped, Error: "every commit is on the branch already"})
+		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: commits, State: Skipped, Error: "every commit is on the branch already", Why: why})
 	} else {
 		t.in.Patch++
-		t.release(ctx, next.String(), picked.Head, req.Commits, req.Why())
+		t.release(ctx, next.String(), picked.Head, commits, why)
 	}
-	t.fanOut(ctx, req)
+	for _, req := range reqs {
+		t.fanOut(ctx, req)
+	}
 }
 
 // release runs a release of the train as a child and records its outcome.
@@ -390,7 +459,7 @@ func (t *train) status() TrainStatus {
 	return TrainStatus{
 		Product: t.in.Pipeline.Product, Train: t.in.Train, Branch: version.Branch(t.in.Train),
 		Manager: t.in.Manager, Cutoff: t.in.Cutoff, Cut: t.in.Cut, Open: t.in.Open, OpenAtCut: t.in.OpenAtCut,
-		Releases: t.in.Releases, Pending: t.in.Pending, Closed: t.closed,
+		Releases: t.in.Releases, Pending: t.in.Pending, Gathering: t.in.Gathering, Closed: t.closed,
 	}
 }
 

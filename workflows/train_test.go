@@ -166,3 +166,50 @@ func TestTrain_dot_reason(t *testing.T) {
 		t.Fatalf("train releases %+v; want the dot release justified as %q", st.Releases, why)
 	}
 }
+
+// TestTrain_ride_along: dot requests that arrive while a dot release is
+// gathered (release.dot_gather) ride along in it, picked in the order they
+// were asked for; a request after it is tagged becomes the next one.
+func TestTrain_ride_along(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.Dot, mock.Anything).Return(nil)
+	h.at(time.Hour, func() {
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"aaaaaaa1"}, By: "devon", Category: "s1", Reason: "checkout rounding"})
+	})
+	h.at(time.Hour+5*time.Minute, func() {
+		st := h.trainStatus()
+		if want := thursday2pm.Add(time.Hour + 15*time.Minute); !st.Gathering.Equal(want) || len(st.Pending) != 1 {
+			t.Errorf("while gathering: tags at %s with %d pending; want %s with devon's request", st.Gathering, len(st.Pending), want)
+		}
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"bbbbbbb2", "aaaaaaa1"}, By: "erin", Category: "deadline", Reason: "tax change on the 1st"})
+	})
+	h.at(3*time.Hour, func() {
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"ccccccc3"}, By: "devon", Category: "test-failure", Reason: "flaky login"})
+	})
+	h.at(5*time.Hour, func() {
+		h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"})
+	})
+	p := input(t, noGates).Pipeline
+	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 100, TriggeredBy: "rita"})
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var st TrainStatus
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range st.Releases {
+		got = append(got, r.Version+" "+strings.Join(r.Commits, ","))
+	}
+	if want := "v1.100.0 ; v1.100.1 aaaaaaa1,bbbbbbb2; v1.100.2 ccccccc3"; strings.Join(got, "; ") != want {
+		t.Errorf("releases %q, want %q", strings.Join(got, "; "), want)
+	}
+	if len(st.Releases) == 3 && !strings.Contains(st.Releases[1].Why, "devon: s1 (an S1 bug in production): checkout rounding; erin: deadline (a deadline): tax change on the 1st") {
+		t.Errorf("the gathered release is justified as %q; want both requests' reasons", st.Releases[1].Why)
+	}
+	picks := h.called(contract.CherryPickName)
+	if len(picks) != 2 {
+		t.Fatalf("%d cherry-picks, want one a dot release", len(picks))
+	}
+}

@@ -380,6 +380,11 @@ type Release struct {
 	// ShipDelay is the wait after the last required signoff when a release
 	// has no ETA (default 5m).
 	ShipDelay time.Duration `yaml:"ship_delay" json:"shipDelay"`
+	// DotGather is how long a train gathers dot requests into one dot
+	// release: the first request starts it and announces the plan, those
+	// that arrive within it ride along (default 15m; 0 releases each
+	// request on its own).
+	DotGather time.Duration `yaml:"dot_gather" json:"dotGather,omitempty"`
 	// BuildParallelism is how many services build at once (default 4).
 	BuildParallelism int `yaml:"build_parallelism" json:"buildParallelism"`
 	// Managers may decide on held releases besides the person who triggered them.

@@ -22,6 +22,7 @@ const (
 	defaultMetricWeight    = 1
 	defaultTolerance       = 0.1
 	defaultShipDelay       = 5 * time.Minute
+	defaultDotGather       = 15 * time.Minute
 	defaultBake            = 10 * time.Minute
 	defaultKeepReleases    = 10
 	defaultKeepCheckouts   = 7 * 24 * time.Hour
@@ -63,6 +64,9 @@ func (p *Pipeline) setDefaults(has func(path string) bool) {
 	}
 	if !has("release.ship_delay") {
 		p.Release.ShipDelay = defaultShipDelay
+	}
+	if !has("release.dot_gather") {
+		p.Release.DotGather = defaultDotGather
 	}
 	orString(&p.Release.ExceptionRole, defaultExceptionRole)
 	p.setPermissionDefaults()

@@ -202,7 +202,7 @@ notifications:
 			ActAbort: {WhoTrigger, WhoManagers, "sre"}, ActDecide: {WhoTrigger, WhoManagers}, ActOverrideWindow: {"sre"},
 			ActRollback: {"sre", WhoOncall}, ActFreeze: {"sre", WhoManagers}, ActUnfreeze: {"sre", WhoManagers},
 		},
-		Release:       Release{ShipDelay: 5 * time.Minute, BuildParallelism: 4, ExceptionRole: "sre"},
+		Release:       Release{ShipDelay: 5 * time.Minute, DotGather: 15 * time.Minute, BuildParallelism: 4, ExceptionRole: "sre"},
 		Notifications: Notifications{Slack: &Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -24,6 +24,8 @@ func trainPipeline(t *testing.T, remote string) string {
   prod: {window: always}
 approvers:
   sre: [sam]
+release:
+  dot_gather: 3s
 `)
 }
 
@@ -127,6 +129,8 @@ func TestTrains(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// One release a request, so the second is pending at the switch.
+		p.Release.DotGather = 0
 		first, err := rs.StartTrain(ctx, workflows.TrainInput{Pipeline: *p, Train: 102, TriggeredBy: "rita", ContinueAfter: 1})
 		if err != nil {
 			t.Fatal(err)
