@@ -100,7 +100,7 @@ func (c *cli) trainCmd() *cobra.Command {
 func (c *cli) dotCmd() *cobra.Command {
 	var number int
 	var picks []string
-	var reason, because string
+	var reason, because, opsNote string
 	cmd := &cobra.Command{
 		Use:     "dot PRODUCT --train N --pick SHA [--pick SHA] --reason s1|test-failure|deadline|other --because TEXT",
 		Short:   "Dot release: cherry-pick commits already on main onto train-N, tag v1.N.x, release it",
@@ -116,11 +116,13 @@ func (c *cli) dotCmd() *cobra.Command {
 				return usage("a dot release needs a reason: --reason %s, and --because in words", reasons)
 			case workflows.DotReasons[reason] == "":
 				return usage("--reason %q is not a reason for a dot release (want %s)", reason, reasons)
+			case strings.ContainsAny(opsNote, "\r\n"):
+				return usage("--ops-note must be one line; link to a runbook for longer steps")
 			case strings.TrimSpace(because) == "":
 				return usage("say why in words with --because \"...\" (--reason %s is %s)", reason, workflows.DotReasons[reason])
 			}
 			return c.withReleases(cmd, func(rs control.Releases) error {
-				st, err := rs.TrainMessage(cmd.Context(), args[0], number, contract.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: strings.TrimSpace(because), Category: reason})
+				st, err := rs.TrainMessage(cmd.Context(), args[0], number, contract.Dot, workflows.DotRequest{Commits: picks, By: c.person, Reason: strings.TrimSpace(because), Category: reason, OpsNote: strings.TrimSpace(opsNote)})
 				if err != nil {
 					return err
 				}
@@ -132,6 +134,7 @@ func (c *cli) dotCmd() *cobra.Command {
 	cmd.Flags().IntVar(&number, "train", 0, "train number")
 	cmd.Flags().StringArrayVar(&picks, "pick", nil, "commit on main to cherry-pick (repeat, in order)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why a dot release: s1 (an S1 bug in production), test-failure (a real test failure), deadline, or other")
+	cmd.Flags().StringVar(&opsNote, "ops-note", "", "what operators must do or watch for this dot release, shown at its gates and kept in its notes")
 	cmd.Flags().StringVar(&because, "because", "", "why, in words: shown in the train's plan, the release's status and its notes")
 	return cmd
 }

@@ -232,6 +232,9 @@ func (r DotRequest) Terms() []identity.Term {
 		// Only when given, so statements signed before categories verify.
 		terms = append(terms, term("category", r.Category))
 	}
+	if r.OpsNote != "" {
+		terms = append(terms, term("ops-note", r.OpsNote))
+	}
 	return terms
 }
 func (r DotRequest) proof() *identity.Proof { return r.Auth }

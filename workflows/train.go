@@ -38,6 +38,9 @@ type DotRequest struct {
 	// CLI requires it (requests from before it, or from the Temporal UI,
 	// may lack it).
 	Category string `json:"category,omitempty"`
+	// OpsNote is what operators must know before they approve the dot
+	// release (ReleaseInput.OpsNote).
+	OpsNote string `json:"opsNote,omitempty"`
 	// From is the older train a hotfix came from, when it fans out.
 	From int `json:"from,omitempty"`
 	// Origin is the train the person asked, and Asked their reason, which
@@ -194,7 +197,7 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 			return t.status(), err
 		}
 		t.in.Cut = true
-		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil, "")
+		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil, "", "")
 	}
 	handled := 0
 	for {
@@ -270,8 +273,11 @@ func (t *train) plan() string {
 func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 	p := t.in.Pipeline
 	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
-	var commits, whys []string
+	var commits, whys, notes []string
 	for _, req := range reqs {
+		if req.OpsNote != "" && !slices.Contains(notes, req.OpsNote) {
+			notes = append(notes, req.OpsNote)
+		}
 		for _, c := range req.Commits {
 			if !slices.Contains(commits, c) {
 				commits = append(commits, c)
@@ -298,7 +304,7 @@ func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: commits, State: Skipped, Error: "every commit is on the branch already", Why: why})
 	} else {
 		t.in.Patch++
-		t.release(ctx, next.String(), picked.Head, commits, why)
+		t.release(ctx, next.String(), picked.Head, commits, why, strings.Join(notes, "; "))
 	}
 	for _, req := range reqs {
 		t.fanOut(ctx, req)
@@ -306,11 +312,11 @@ func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 }
 
 // release runs a release of the train as a child and records its outcome.
-func (t *train) release(ctx workflow.Context, v, ref string, commits []string, why string) {
+func (t *train) release(ctx workflow.Context, v, ref string, commits []string, why, opsNote string) {
 	rec := TrainRelease{Version: v, Commits: commits, State: Running, Why: why}
 	t.in.Releases = append(t.in.Releases, rec)
 	i := len(t.in.Releases) - 1
-	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager, Why: why}
+	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager, Why: why, OpsNote: opsNote}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReleaseID(t.in.Pipeline.Product, v),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -357,7 +363,7 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 			continue
 		}
 		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train,
-			Origin: t.in.Train, Asked: req.Reason, Category: req.Category, Auth: req.Auth}
+			Origin: t.in.Train, Asked: req.Reason, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth}
 		if req.Origin != 0 {
 			fwd.Origin, fwd.Asked = req.Origin, req.Asked
 		}
@@ -544,7 +550,7 @@ func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
 	if !t.sigs.trust.Signed {
 		return nil
 	}
-	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Category: req.Category, Auth: req.Auth}
+	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth}
 	if err := t.sigs.checkAsSigned(contract.Dot, TrainID(t.in.Pipeline.Product, req.Origin), asked); err != nil {
 		return fmt.Errorf("the hotfix from train %d: %w", req.Origin, err)
 	}

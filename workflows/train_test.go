@@ -181,7 +181,7 @@ func TestTrain_ride_along(t *testing.T) {
 		if want := thursday2pm.Add(time.Hour + 15*time.Minute); !st.Gathering.Equal(want) || len(st.Pending) != 1 {
 			t.Errorf("while gathering: tags at %s with %d pending; want %s with devon's request", st.Gathering, len(st.Pending), want)
 		}
-		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"bbbbbbb2", "aaaaaaa1"}, By: "erin", Category: "deadline", Reason: "tax change on the 1st"})
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"bbbbbbb2", "aaaaaaa1"}, By: "erin", Category: "deadline", Reason: "tax change on the 1st", OpsNote: "rebuild the tax tables first"})
 	})
 	h.at(3*time.Hour, func() {
 		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"ccccccc3"}, By: "devon", Category: "test-failure", Reason: "flaky login"})
