@@ -190,6 +190,13 @@ func Run(ctx context.Context, cfg Config) error {
 			return &UsageError{fmt.Errorf("--follow-signing-key: %v", err)}
 		}
 	}
+	if cfg.SecretsDir != "" {
+		// A mistyped directory would fail every deploy that needs a
+		// secret; say so now, before the worker takes any.
+		if fi, err := os.Stat(cfg.SecretsDir); err != nil || !fi.IsDir() {
+			return &UsageError{fmt.Errorf("--secrets-dir %s: not a directory the worker can read", cfg.SecretsDir)}
+		}
+	}
 
 	metrics, err := newMetrics(cfg.MetricsAddr)
 	if err != nil {
