@@ -251,10 +251,15 @@ func (t *train) next(ctx workflow.Context) []DotRequest {
 	return batch
 }
 
+// nextDot is the version the train's next dot release gets.
+func (t *train) nextDot() version.Version {
+	return version.Version{Major: t.in.Pipeline.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+}
+
 // plan is the announcement of a dot release being gathered.
 func (t *train) plan() string {
 	p := t.in.Pipeline
-	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+	next := t.nextDot()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s train %d: tagging %s at %s with:", p.Product, t.in.Train, next, t.in.Gathering.UTC().Format("15:04 MST"))
 	for _, req := range t.in.Pending {
@@ -272,7 +277,7 @@ func (t *train) plan() string {
 // to newer trains.
 func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 	p := t.in.Pipeline
-	next := version.Version{Major: p.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
+	next := t.nextDot()
 	var commits, whys, notes []string
 	for _, req := range reqs {
 		if req.OpsNote != "" && !slices.Contains(notes, req.OpsNote) {

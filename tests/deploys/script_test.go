@@ -65,8 +65,13 @@ func containers(t *testing.T, site, env, service string) []string {
 	if err != nil {
 		t.Fatalf("docker ps: %v: %s", err, out)
 	}
-	lines := strings.Fields(strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", "|"))
-	return strings.Split(strings.Join(lines, " "), "|")
+	var list []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" {
+			list = append(list, line)
+		}
+	}
+	return list
 }
 
 // TestDeploy_script_target releases the example product through stage
