@@ -2,11 +2,13 @@ package activities
 
 import (
 	"context"
+	"crypto/sha256"
 	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -41,6 +43,11 @@ type Signer struct {
 	Remote func(context.Context) []remote.Option
 }
 
+// openedKeys are the signing keys this process has opened, by the digest
+// of their file and password: opening one (scrypt) costs far more than a
+// signature, and a release signs and attests every image.
+var openedKeys sync.Map
+
 // Sign signs the artifact's digest and attests its SBOM and provenance.
 // Each step checks before acting, so a retry adds nothing twice.
 func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
@@ -48,27 +55,9 @@ func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
 	if err != nil {
 		return err
 	}
-	keyFile := s.KeyFile
-	switch req.Key {
-	case "":
-	case contract.FollowKey:
-		if s.FollowKeyFile == "" {
-			return badInput("sign %s of %s %s: this signer holds no key for builds of a followed branch; start it with --follow-signing-key", req.Artifact.Service, req.Product, req.Version)
-		}
-		keyFile = s.FollowKeyFile
-	default:
-		return badInput("sign %s: %q is not a signing key (want the release key or %s)", req.Artifact.Service, req.Key, contract.FollowKey)
-	}
-	pem, err := os.ReadFile(keyFile)
+	signer, err := s.signer(req.Key, req.Artifact.Service, req.Product, req.Version)
 	if err != nil {
-		return badInput("sign %s: read the signing key: %v; create one with `signalman keys generate`", req.Artifact.Service, err)
-	}
-	signer, err := signature.LoadSigner(pem, []byte(os.Getenv(s.PasswordEnv)))
-	if errors.Is(err, signature.ErrWrongPassword) {
-		return badInput("sign %s: %s does not open %s", req.Artifact.Service, s.PasswordEnv, keyFile)
-	}
-	if err != nil {
-		return badInput("sign %s: %v", req.Artifact.Service, err)
+		return err
 	}
 	opts := s.Remote(ctx)
 	log := activity.GetLogger(ctx)
@@ -116,6 +105,45 @@ func (s *Signer) Sign(ctx context.Context, req contract.SignRequest) error {
 		log.Info("attestation", "image", ref.String(), "type", a.kind, "added", added)
 	}
 	return nil
+}
+
+// signer opens the signing key a request names: the release key, or the
+// key of builds of a followed branch.
+func (s *Signer) signer(key, service, product, version string) (*signature.Signer, error) {
+	keyFile := s.KeyFile
+	switch key {
+	case "":
+	case contract.FollowKey:
+		if s.FollowKeyFile == "" {
+			return nil, badInput("sign %s of %s %s: this signer holds no key for builds of a followed branch; start it with --follow-signing-key", service, product, version)
+		}
+		keyFile = s.FollowKeyFile
+	default:
+		return nil, badInput("sign %s: %q is not a signing key (want the release key or %s)", service, key, contract.FollowKey)
+	}
+	pem, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, badInput("sign %s: read the signing key: %v; create one with `signalman keys generate`", service, err)
+	}
+	password := []byte(os.Getenv(s.PasswordEnv))
+	h := sha256.New()
+	h.Write(pem)
+	h.Write([]byte{0})
+	h.Write(password)
+	var id [32]byte
+	h.Sum(id[:0])
+	if signer, ok := openedKeys.Load(id); ok {
+		return signer.(*signature.Signer), nil
+	}
+	signer, err := signature.LoadSigner(pem, password)
+	if errors.Is(err, signature.ErrWrongPassword) {
+		return nil, badInput("sign %s: %s does not open %s", service, s.PasswordEnv, keyFile)
+	}
+	if err != nil {
+		return nil, badInput("sign %s: %v", service, err)
+	}
+	openedKeys.Store(id, signer)
+	return signer, nil
 }
 
 // Verify refuses an artifact unless its digest carries a valid signature by
@@ -173,18 +201,16 @@ func (s *Signer) sbom(req contract.SignRequest, img v1.Image) ([]byte, string, e
 		b, err := artifact.SBOMFromImage(img, src)
 		return b, "", err
 	}
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return nil, "", err
-	}
-	dir, err := os.MkdirTemp(s.Dir, "sbom-")
+	bin, done, err := s.binary(img, req.Artifact.Service)
 	if err != nil {
-		return nil, "", err
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, req.Artifact.Service)
-	if err := artifact.ExtractFile(img, artifact.BinaryPath(req.Artifact.Service), bin); err != nil {
 		return nil, "", fmt.Errorf("sbom of %s: %w", req.Artifact.Service, err)
 	}
+	defer done()
+	return goSBOM(req, src, bin)
+}
+
+// goSBOM is the SBOM of a Go build's binary, and its Go version.
+func goSBOM(req contract.SignRequest, src artifact.Source, bin string) ([]byte, string, error) {
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		return nil, "", fmt.Errorf("sbom of %s: %w", req.Artifact.Service, err)
@@ -194,6 +220,24 @@ func (s *Signer) sbom(req contract.SignRequest, img v1.Image) ([]byte, string, e
 		Context: req.Build.Context, Package: req.Build.Package,
 	})
 	return b, info.GoVersion, err
+}
+
+// binary copies a Go build's binary out of its image into a file of its
+// own, removed by done.
+func (s *Signer) binary(img v1.Image, service string) (path string, done func(), err error) {
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp(s.Dir, "bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin := filepath.Join(dir, service)
+	if err := artifact.ExtractFile(img, artifact.BinaryPath(service), bin); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
 // source describes the release an image was built from; its time is the

@@ -93,6 +93,33 @@ func (c *cli) overrideCmd() *cobra.Command {
 	return cmd
 }
 
+func (c *cli) allowVulnsCmd() *cobra.Command {
+	var ids []string
+	var justification string
+	cmd := &cobra.Command{
+		Use:   "allow-vulnerabilities VERSION",
+		Short: "Let vulnerabilities that block a release through, for this release only (recorded)",
+		Long: `A release whose images have known vulnerabilities at or above
+security.vulnerabilities.block waits at the vulnerability gate ("signalman status
+VERSION" names each one, where it is and what fixes it). An exception names the
+blocking vulnerabilities it lets through and why; it is recorded in the release's
+status and notes. The gate checks again before each production environment, and a
+vulnerability found then needs an exception of its own.`,
+		Example: `  signalman allow-vulnerabilities v1.101.0 --id GO-2026-0001 --justification "not exposed: the handler is internal, fix in v1.102.0" --as sam`,
+		Args:    exactArgs(1, "VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(ids) == 0 {
+				return usage("allow-vulnerabilities: name each vulnerability to let through with --id")
+			}
+			req := workflows.VulnExceptionRequest{Person: c.person, IDs: ids, Justification: justification}
+			return c.send(cmd, args[0], contract.AllowVulnerabilities, req, "vulnerability exception approved by "+c.person)
+		},
+	}
+	cmd.Flags().StringSliceVar(&ids, "id", nil, "a blocking vulnerability's ID or alias (repeat for each)")
+	cmd.Flags().StringVar(&justification, "justification", "", "the written justification (required)")
+	return cmd
+}
+
 func (c *cli) decideCmd() *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{

@@ -105,7 +105,7 @@ func newRoot() *cobra.Command {
 	fs.StringVar(&c.product, "product", os.Getenv("SIGNALMAN_PRODUCT"), "product (env SIGNALMAN_PRODUCT; default: the product of ./signalman.yaml)")
 	root.AddCommand(
 		c.releaseCmd(),
-		c.signoffCmd(), c.approveCmd(), c.overrideCmd(), c.decideCmd(), c.canaryCmd(), c.abortCmd(),
+		c.signoffCmd(), c.approveCmd(), c.overrideCmd(), c.allowVulnsCmd(), c.decideCmd(), c.canaryCmd(), c.abortCmd(),
 		c.statusCmd(), c.listCmd(), c.watchCmd(), c.runningCmd(), c.diffCmd(), c.rollbackCmd(), c.demoCmd(),
 		c.trainCmd(), c.dotCmd(), c.freezeCmd(), c.unfreezeCmd(),
 		c.candidateCmd(), c.scheduleCmd(),

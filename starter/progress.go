@@ -72,7 +72,7 @@ func changes(prev *workflows.Status, st workflows.Status) []string {
 		case workflows.Pending:
 		case workflows.Running:
 			out = append(out, fmt.Sprintf("%s: started", s.Name))
-		case workflows.Waiting, workflows.Held:
+		case workflows.Waiting, workflows.Held, workflows.Blocked:
 			out = append(out, fmt.Sprintf("%s: %s: %s", s.Name, s.State, s.Detail))
 		default:
 			line := fmt.Sprintf("%s: %s", s.Name, s.State)
@@ -129,7 +129,7 @@ func changes(prev *workflows.Status, st workflows.Status) []string {
 // waiting reports whether a stage in state waits on people or time, when
 // a new detail (what it waits for now) is worth a line.
 func waiting(state string) bool {
-	return state == workflows.Waiting || state == workflows.Held
+	return state == workflows.Waiting || state == workflows.Held || state == workflows.Blocked
 }
 
 // retryLine says which step is failing, how often and why:

@@ -167,6 +167,9 @@ func printStatus(out io.Writer, st workflows.Status) {
 		}
 		fmt.Fprintln(out, line+signedBy(s.Auth, s.Via))
 	}
+	for _, e := range st.VulnExceptions {
+		fmt.Fprintf(out, "vulnerability exception: %s let through by %s at %s: %s%s\n", strings.Join(e.IDs, ", "), e.Person, e.At.Local().Format(timeFormat), e.Justification, signedBy(e.Auth, ""))
+	}
 	for _, s := range st.Expired {
 		fmt.Fprintf(out, "signoff expired: %s by %s on %s at %s was too old when the release shipped, and was asked for again\n", s.Role, s.Person, s.Env, s.At.Local().Format(timeFormat))
 	}

@@ -28,25 +28,7 @@ import (
 //
 //	go test ./tests/ -run '^$' -bench BenchmarkImages -benchtime 3x
 func BenchmarkImages(b *testing.B) {
-	gittest.Isolate(b)
-	reg, err := registry.Start(context.Background(), registry.Options{Dir: b.TempDir(), Addr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reg.Stop()
-	repo, remoteURL := gittest.NewWithRemote(b)
-	commit := repo.WriteCommit(b, "feat: shop", e2e.ExampleFiles(b))
-	repo.Git(b, "push", "--quiet", "origin", "main")
-	keys := b.TempDir()
-	k := app.Keys{Private: filepath.Join(keys, "cosign.key"), Public: filepath.Join(keys, "cosign.pub")}
-	if err := app.GenerateKeys(k, []byte(e2e.KeyPassword)); err != nil {
-		b.Fatal(err)
-	}
-	b.Setenv("COSIGN_PASSWORD", e2e.KeyPassword)
-	opts := func(ctx context.Context) []remote.Option { return []remote.Option{remote.WithContext(ctx)} }
-	builder := &activities.Builder{Registry: reg.Host(), Dir: b.TempDir(), Counter: buildnum.Counter{Dir: b.TempDir()},
-		Docker: artifact.DockerClient, Remote: opts, Env: e2e.GoEnv}
-	signer := &activities.Signer{KeyFile: k.Private, PublicKeyFile: k.Public, PasswordEnv: "COSIGN_PASSWORD", Dir: b.TempDir(), Remote: opts}
+	builder, signer, commit, remoteURL := imagesBench(b)
 	build := config.Build{Kind: config.BuildGo, Context: ".", Package: "./services/api"}
 
 	release := func(b *testing.B, version string, number int) {
@@ -85,4 +67,30 @@ func BenchmarkImages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// imagesBench is the build and sign roles of the local default on a real
+// registry, key pair and repository of the example product, for the
+// benchmarks of images.
+func imagesBench(b *testing.B) (builder *activities.Builder, signer *activities.Signer, commit, remoteURL string) {
+	gittest.Isolate(b)
+	reg, err := registry.Start(context.Background(), registry.Options{Dir: b.TempDir(), Addr: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Stop() })
+	repo, remoteURL := gittest.NewWithRemote(b)
+	commit = repo.WriteCommit(b, "feat: shop", e2e.ExampleFiles(b))
+	repo.Git(b, "push", "--quiet", "origin", "main")
+	keys := b.TempDir()
+	k := app.Keys{Private: filepath.Join(keys, "cosign.key"), Public: filepath.Join(keys, "cosign.pub")}
+	if err := app.GenerateKeys(k, []byte(e2e.KeyPassword)); err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv("COSIGN_PASSWORD", e2e.KeyPassword)
+	opts := func(ctx context.Context) []remote.Option { return []remote.Option{remote.WithContext(ctx)} }
+	builder = &activities.Builder{Registry: reg.Host(), Dir: b.TempDir(), Counter: buildnum.Counter{Dir: b.TempDir()},
+		Docker: artifact.DockerClient, Remote: opts, Env: e2e.GoEnv}
+	signer = &activities.Signer{KeyFile: k.Private, PublicKeyFile: k.Public, PasswordEnv: "COSIGN_PASSWORD", Dir: b.TempDir(), Remote: opts}
+	return builder, signer, commit, remoteURL
 }

@@ -105,6 +105,9 @@ type harness struct {
 	candidate contract.CandidateCheck
 	// open are the pull requests OpenPulls answers, one list per call.
 	open [][]contract.PullRequest
+	// findings are what the vulnerability scan finds in each image, by
+	// the environment it checks before ("" after the build).
+	findings map[string][]contract.Finding
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -165,6 +168,12 @@ func newHarness(t *testing.T, start time.Time) *harness {
 	})
 	h.register(contract.SignName, func(ctx context.Context, req contract.SignRequest) error {
 		return h.record(ctx, contract.SignName, req)
+	})
+	h.register(contract.ScanName, func(ctx context.Context, req contract.ScanRequest) (contract.ScanResult, error) {
+		h.mu.Lock()
+		found := h.findings[req.Env]
+		h.mu.Unlock()
+		return contract.ScanResult{Service: req.Artifact.Service, Digest: req.Artifact.Digest, Env: req.Env, Findings: found}, h.record(ctx, contract.ScanName, req)
 	})
 	h.register(contract.VerifyName, func(ctx context.Context, req contract.VerifyRequest) error {
 		return h.record(ctx, contract.VerifyName, req)

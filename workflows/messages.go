@@ -47,6 +47,9 @@ func (r *release) listen(ctx workflow.Context) error {
 	if err := handle(ctx, r, sel, contract.OverrideWindow, r.checkOverride, r.override); err != nil {
 		return err
 	}
+	if err := handle(ctx, r, sel, contract.AllowVulnerabilities, r.checkVulnException, r.allowVulns); err != nil {
+		return err
+	}
 	if err := handle(ctx, r, sel, contract.Decide, r.checkDecision, r.decide); err != nil {
 		return err
 	}

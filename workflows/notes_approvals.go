@@ -18,6 +18,7 @@ func approvalsNotes(st Status) string {
 	if st.OpsNote != "" {
 		b.WriteString("\n## Note for operators\n\n" + st.OpsNote + "\n")
 	}
+	b.WriteString(st.vulnNotes())
 	if len(st.Signoffs) == 0 && st.Exception == nil {
 		return b.String()
 	}

@@ -57,10 +57,13 @@ type release struct {
 	sigs   *signatures
 	st     Status
 	log    log.Logger
-	gateOn string           // the environment whose signoff gate is open, if any
-	thread string           // the Slack thread of the release, once posted
-	held   *SignoffRecord   // the yellow or red signoff holding the release
-	lifted *contract.Freeze // the end of the freeze the release waits for
+	gateOn string         // the environment whose signoff gate is open, if any
+	thread string         // the Slack thread of the release, once posted
+	held   *SignoffRecord // the yellow or red signoff holding the release
+	// blocked are the vulnerabilities that stop the release now, which
+	// an exception may name.
+	blocked []contract.Finding
+	lifted  *contract.Freeze // the end of the freeze the release waits for
 	// superseded is the train's word that a dot release is coming: a
 	// held release then ends instead of waiting.
 	superseded *SupersedeRequest
@@ -326,7 +329,7 @@ func (r *release) build(ctx workflow.Context) error {
 		}
 	}
 	r.detail(ctx, StageBuild, fmt.Sprintf("build %d: %d image(s) pushed", number, len(arts)))
-	return nil
+	return r.packAssets(ctx)
 }
 
 // sign signs and attests every image.
@@ -398,7 +401,7 @@ func (r *release) announce(ctx workflow.Context) error {
 		// The notes, and the GitHub release made from them, say who
 		// approved the release.
 		if workflow.GetVersion(ctx, "notes-approvals", workflow.DefaultVersion, 1) == 1 {
-			r.st.Notes += approvalsNotes(r.st)
+			r.st.Notes += approvalsNotes(r.st) + assetsNotes(r.st)
 		}
 		if gh.Repo != "" && err == nil && workflow.GetVersion(ctx, "github-release", workflow.DefaultVersion, 1) == 1 {
 			var pub contract.PublishResult

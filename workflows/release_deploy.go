@@ -24,6 +24,11 @@ import (
 // release is promoted.
 func (r *release) deploy(ctx workflow.Context, stage, env string) error {
 	p := r.in.Pipeline
+	if p.IsProduction(env) {
+		if err := r.recheck(ctx, stage, env); err != nil {
+			return err
+		}
+	}
 	if !r.safety {
 		return r.deployEach(ctx, stage, env, p.OrderedServices(), config.StopRelease)
 	}
@@ -40,6 +45,9 @@ func (r *release) deploy(ctx workflow.Context, stage, env string) error {
 		onFailure = config.StopRelease
 	}
 	err := r.deployEach(ctx, stage, env, p.ServicesIn(env), onFailure)
+	if err == nil {
+		err = r.uploadAssets(ctx, stage, env)
+	}
 	if !p.IsProduction(env) {
 		r.letGo(ctx, env)
 	}

@@ -44,6 +44,9 @@ func plan(p config.Pipeline) []stage {
 		{StageBuild, "", true, false, (*release).build},
 		{StageSign, "", true, false, (*release).sign},
 	}
+	if p.Security.Vulnerabilities != nil {
+		out = append(out, stage{StageScan, "", true, false, (*release).scan})
+	}
 	for _, wave := range p.Waves() {
 		for _, env := range wave {
 			if !p.SignoffsAfterDeploy(env) && (len(p.Environments[env].Signoffs) > 0 || env == config.Prod) {

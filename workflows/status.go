@@ -83,6 +83,12 @@ type Status struct {
 	Abort     *AbortRecord        `json:"abort,omitempty"`
 	Artifacts []contract.Artifact `json:"artifacts,omitempty"`
 	Deploys   []DeployResult      `json:"deploys,omitempty"`
+	// Scans are the vulnerability gate's verdicts on each image: after
+	// the build, and again before each production environment.
+	Scans []contract.ScanResult `json:"scans,omitempty"`
+	// VulnExceptions let blocking vulnerabilities through, each approved
+	// by a person with a justification.
+	VulnExceptions []VulnException `json:"vulnExceptions,omitempty"`
 	// OpsNote is the release's note for operators (ReleaseInput.OpsNote).
 	OpsNote string `json:"opsNote,omitempty"`
 	// Why justifies a dot release (ReleaseInput.Why).
@@ -91,6 +97,10 @@ type Status struct {
 	Notes string `json:"notes,omitempty"`
 	// NotesURL is the GitHub release the notes were published as.
 	NotesURL string `json:"notesURL,omitempty"`
+	// Assets are the release's static assets: the artifact, its manifest
+	// (each file's path, size and SHA-256, and the tree hash) and where
+	// each environment's copy went.
+	Assets *contract.Assets `json:"assets,omitempty"`
 	// CommitTimes are when the release's commits were written, oldest
 	// first; lead time for changes runs from each to production.
 	CommitTimes []time.Time `json:"commitTimes,omitempty"`

@@ -82,8 +82,11 @@ func BuildGo(ctx context.Context, b GoBuild) (v1.Image, error) {
 }
 
 // GoFlags are the go build flags BuildGo uses for a version, for provenance.
+//
+// The symbol table stays (no -s): the vulnerability gate reads it to tell
+// the vulnerable functions a binary links from those it does not.
 func GoFlags(version string) []string {
-	return []string{"-trimpath", "-buildvcs=false", "-ldflags", "-s -w -X main.version=" + version}
+	return []string{"-trimpath", "-buildvcs=false", "-ldflags", "-w -X main.version=" + version}
 }
 
 // compile runs go build, writing the binary to bin.

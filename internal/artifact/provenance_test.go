@@ -57,7 +57,7 @@ func TestProvenance(t *testing.T) {
 		"buildDefinition.externalParameters.dockerfile":           nil,
 		"buildDefinition.externalParameters.version":              "v1.101.0",
 		"buildDefinition.externalParameters.context":              "services/auth",
-		"buildDefinition.internalParameters.flags.3":              "-s -w -X main.version=v1.101.0",
+		"buildDefinition.internalParameters.flags.3":              "-w -X main.version=v1.101.0",
 		"buildDefinition.resolvedDependencies.1":                  nil,
 	}
 	for path, want := range checks {

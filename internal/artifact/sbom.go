@@ -77,8 +77,16 @@ func goBOM(info *debug.BuildInfo, src Source) (*cdx.BOM, error) {
 	}
 	main.Properties = &props
 
+	// The standard library is a module of the binary too, at the
+	// toolchain's version: vulnerability databases list it as stdlib.
 	var comps []cdx.Component
 	var refs []string
+	if v := stdlibVersion(info.GoVersion); v != "" {
+		comps = append(comps, cdx.Component{
+			BOMRef: golangPURL("stdlib", v), Type: cdx.ComponentTypeLibrary, Name: "stdlib", Version: v, PackageURL: golangPURL("stdlib", v),
+		})
+		refs = append(refs, comps[0].BOMRef)
+	}
 	for _, dep := range info.Deps {
 		c := moduleComponent(dep)
 		comps = append(comps, c)
@@ -195,4 +203,18 @@ func purlEscape(s string) string {
 		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
+}
+
+// stdlibVersion is the standard library's module version in a Go
+// toolchain version: go1.26.8 is v1.26.8; a development toolchain has none.
+func stdlibVersion(goVersion string) string {
+	v, ok := strings.CutPrefix(goVersion, "go")
+	if !ok {
+		return ""
+	}
+	v, _, _ = strings.Cut(v, " ")
+	if strings.Count(v, ".") == 1 {
+		v += ".0"
+	}
+	return "v" + v
 }

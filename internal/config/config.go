@@ -86,6 +86,10 @@ type Pipeline struct {
 	Services []Service `yaml:"services" json:"services"`
 	// Migrations run before the services that need them (MigrationsBefore).
 	Migrations []Migration `yaml:"migrations" json:"migrations,omitempty"`
+	// Assets are directories of the repository whose files are uploaded
+	// with every release to the buckets of the environments that name one
+	// (Environment.Assets); see AssetBucket.
+	Assets []string `yaml:"assets" json:"assets,omitempty"`
 	// Environments are the places the product runs, by name; a release
 	// goes through them in the order of the file, or in waves (After,
 	// Parallel): see Waves and EnvNames.
@@ -114,6 +118,8 @@ type Pipeline struct {
 	Release        Release       `yaml:"release" json:"release"`
 	Notifications  Notifications `yaml:"notifications" json:"notifications"`
 	Retention      Retention     `yaml:"retention" json:"retention"`
+	// Security is what a release must pass besides its tests.
+	Security Security `yaml:"security" json:"security,omitzero"`
 }
 
 // Retention says what the workers keep of old releases; `signalman gc`
@@ -282,6 +288,9 @@ type Environment struct {
 	// refuses a key it does not trust itself, so the file narrows trust
 	// and never widens it.
 	VerifyKeys []string `yaml:"verify_keys" json:"verifyKeys,omitempty"`
+	// Assets is the bucket the release's static assets go to once its
+	// services run here; nil uploads none here.
+	Assets *AssetBucket `yaml:"assets" json:"assets,omitempty"`
 }
 
 // WindowOf is env's effective deploy window: the one the file gives, or

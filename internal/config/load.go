@@ -36,6 +36,7 @@ func Load(path string) (*Pipeline, error) {
 	}
 	p.Repository.URL = resolveRepoURL(p.Repository.URL, dir)
 	p.resolveScripts(dir)
+	p.resolveVulnDB(dir)
 	if err := p.readKeys(path, dir); err != nil {
 		return nil, err
 	}

@@ -201,6 +201,7 @@ notifications:
 		Permissions: map[string][]string{
 			ActAbort: {WhoTrigger, WhoManagers, "sre"}, ActDecide: {WhoTrigger, WhoManagers}, ActOverrideWindow: {"sre"},
 			ActRollback: {"sre", WhoOncall}, ActFreeze: {"sre", WhoManagers}, ActUnfreeze: {"sre", WhoManagers},
+			ActAllowVulnerabilities: {"sre"},
 		},
 		Release:       Release{ShipDelay: 5 * time.Minute, DotGather: 15 * time.Minute, BuildParallelism: 4, ExceptionRole: "sre"},
 		Notifications: Notifications{Slack: &Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}},
@@ -368,7 +369,7 @@ func TestParseFileErrors(t *testing.T) {
 		{
 			name: "unknown_field_lists_the_known_ones",
 			file: base + "owner: platform-team\n",
-			want: `signalman.yaml:8: owner: unknown field; the top level has product, repository, versioning, tests, services, migrations, environments, approvers, auth, people, permissions, oncall, allowed_signers, release, notifications, retention`,
+			want: `signalman.yaml:8: owner: unknown field; the top level has product, repository, versioning, tests, services, migrations, assets, environments, approvers, auth, people, permissions, oncall, allowed_signers, release, notifications, retention, security`,
 		},
 		{
 			name: "unknown_window_field",

@@ -21,6 +21,9 @@ const (
 	ActRollback       = "rollback"
 	ActFreeze         = "freeze"
 	ActUnfreeze       = "unfreeze"
+	// ActAllowVulnerabilities lets vulnerabilities that block a release
+	// through.
+	ActAllowVulnerabilities = "allow-vulnerabilities"
 )
 
 // Who, besides an approver role or a person's name, a permission may name.
@@ -34,7 +37,7 @@ const (
 )
 
 // actions lists every action with a permission, for validation.
-var actions = []string{ActAbort, ActDecide, ActOverrideWindow, ActRollback, ActFreeze, ActUnfreeze}
+var actions = []string{ActAbort, ActDecide, ActOverrideWindow, ActRollback, ActFreeze, ActUnfreeze, ActAllowVulnerabilities}
 
 // defaultPermissions match the rules before permissions could be written:
 // the exception role approves window exceptions, the release manager
@@ -45,9 +48,11 @@ func (p *Pipeline) defaultPermissions() map[string][]string {
 		ActAbort:          {WhoTrigger, WhoManagers, "sre"},
 		ActDecide:         {WhoTrigger, WhoManagers},
 		ActOverrideWindow: {p.Release.ExceptionRole},
-		ActRollback:       {"sre", WhoOncall},
-		ActFreeze:         {"sre", WhoManagers},
-		ActUnfreeze:       {"sre", WhoManagers},
+		// The same people as a window exception.
+		ActAllowVulnerabilities: {p.Release.ExceptionRole},
+		ActRollback:             {"sre", WhoOncall},
+		ActFreeze:               {"sre", WhoManagers},
+		ActUnfreeze:             {"sre", WhoManagers},
 	}
 	for action, who := range perms {
 		perms[action] = slices.DeleteFunc(who, func(e string) bool {

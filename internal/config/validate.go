@@ -44,6 +44,7 @@ func (p *Pipeline) validate() []*Error {
 	p.validateSource(&ps)
 	p.validateServices(&ps)
 	p.validateMigrations(&ps)
+	p.validateAssets(&ps)
 	p.validateEnvironments(&ps)
 	p.validateApprovers(&ps)
 	p.validatePeople(&ps)
@@ -52,6 +53,7 @@ func (p *Pipeline) validate() []*Error {
 	p.validateRelease(&ps)
 	p.validateNotifications(&ps)
 	p.validateRetention(&ps)
+	p.validateSecurity(&ps)
 	return ps
 }
 

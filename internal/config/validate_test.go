@@ -375,7 +375,22 @@ func TestParseRules(t *testing.T) {
 		{
 			name: "permissions_name_known_actions",
 			file: base + "permissions:\n  deploy: [sre]\n",
-			want: `signalman.yaml:9: permissions.deploy: "deploy" is not an action with a permission (want one of abort, decide, override-window, rollback, freeze, unfreeze)`,
+			want: `signalman.yaml:9: permissions.deploy: "deploy" is not an action with a permission (want one of abort, decide, override-window, rollback, freeze, unfreeze, allow-vulnerabilities)`,
+		},
+		{
+			name: "vulnerability_block_is_a_severity",
+			file: base + "security:\n  vulnerabilities:\n    database: ./vulndb\n    block: severe\n",
+			want: `signalman.yaml:11: security.vulnerabilities.block: "severe" is not a severity (want one of low, medium, high, critical)`,
+		},
+		{
+			name: "vulnerability_gate_needs_a_database",
+			file: base + "security:\n  vulnerabilities: {block: high}\n",
+			want: `signalman.yaml:9: security.vulnerabilities.database: missing: the directory of OSV records the sign worker checks images against (vuln.go.dev's vulndb.zip unpacked, or a directory of OSV JSON files)`,
+		},
+		{
+			name: "vulnerability_ignore_ends_on_a_day",
+			file: base + "security:\n  vulnerabilities:\n    database: ./vulndb\n    ignore:\n      - {id: GO-2026-0001, reason: internal only, until: next week}\n",
+			want: `signalman.yaml:12: security.vulnerabilities.ignore[0].until: "next week" is not a day (want YYYY-MM-DD)`,
 		},
 		{
 			name: "permissions_name_roles_people_or_groups",

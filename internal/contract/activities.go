@@ -68,7 +68,9 @@ var Activities = []Activity{
 
 	{BuildNumberName, Build, BuildNumberRequest{}, 0, brief(time.Minute)},
 	{BuildName, Build, BuildRequest{}, Artifact{}, long(time.Hour)},
+	{PackAssetsName, Build, PackAssetsRequest{}, Assets{}, long(30 * time.Minute)},
 	{SignName, Sign, SignRequest{}, nil, long(15 * time.Minute)},
+	{ScanName, Sign, ScanRequest{}, ScanResult{}, long(15 * time.Minute)},
 
 	{VerifyName, Deploy, VerifyRequest{}, nil, brief(5 * time.Minute)},
 	{MigrateName, Deploy, MigrateRequest{}, nil, long(time.Hour)},
@@ -80,6 +82,7 @@ var Activities = []Activity{
 	{PromoteName, Deploy, PromoteRequest{}, nil, long(30 * time.Minute)},
 	{RetireName, Deploy, RetireRequest{}, nil, brief(5 * time.Minute)},
 	{RollbackTargetName, Deploy, RollbackTargetRequest{}, ReleaseRecord{}, brief(time.Minute)},
+	{UploadAssetsName, Deploy, UploadAssetsRequest{}, AssetUpload{}, long(time.Hour)},
 
 	// Asking the freeze workflow needs a Temporal client and no secret.
 	{FreezeCheckName, Orchestrate, FreezeCheckRequest{}, Freeze{}, brief(time.Minute)},

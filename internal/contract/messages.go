@@ -21,6 +21,9 @@ const (
 	Decide          = "decide"
 	Abort           = "abort"
 	CanaryDecision  = "canary-decision"
+	// AllowVulnerabilities lets vulnerabilities that block a release
+	// through, with a justification.
+	AllowVulnerabilities = "allow-vulnerabilities"
 )
 
 // Train messages.

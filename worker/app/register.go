@@ -116,7 +116,8 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			Docker:   artifact.DockerClient,
 			Remote:   remoteOpts,
 		}
-		return map[string]any{contract.BuildNumberName: builder.BuildNumber, contract.BuildName: builder.Build, contract.PruneImagesName: builder.PruneImages}
+		packer := &activities.Assets{Registry: d.Registry, Dir: filepath.Join(d.DataDir, "assets"), Remote: remoteOpts}
+		return map[string]any{contract.BuildNumberName: builder.BuildNumber, contract.BuildName: builder.Build, contract.PruneImagesName: builder.PruneImages, contract.PackAssetsName: packer.PackAssets}
 	case contract.Sign:
 		signer := &activities.Signer{
 			KeyFile:       d.Keys.Private,
@@ -126,7 +127,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			Dir:           filepath.Join(d.DataDir, "sign"),
 			Remote:        remoteOpts,
 		}
-		return map[string]any{contract.SignName: signer.Sign}
+		return map[string]any{contract.SignName: signer.Sign, contract.ScanName: signer.Scan}
 	case contract.Deploy:
 		// Verifying needs only the public key the environment trusts.
 		verifier := &activities.Signer{PublicKeyFile: d.Keys.Public, TrustedKeyFiles: d.Keys.Trusted, Dir: filepath.Join(d.DataDir, "verify"), Remote: remoteOpts}
@@ -143,6 +144,8 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 		deployer := &activities.Deployer{Dir: filepath.Join(d.DataDir, "routers"), Targets: targets, ScriptRecords: filepath.Join(d.DataDir, "deploy-scripts"), Secrets: activities.Secrets{Dir: d.SecretsDir}, RouterCommand: routerCmd}
 		migrator := &activities.Migrator{Dir: filepath.Join(d.DataDir, "migrations")}
 		history := &activities.History{Client: d.Client, Current: deployer.Current}
+		// The bucket's credentials are this worker's own environment's.
+		uploader := &activities.Assets{Dir: filepath.Join(d.DataDir, "deploy-assets"), Remote: remoteOpts}
 		return map[string]any{
 			contract.VerifyName:         verifier.Verify,
 			contract.MigrateName:        migrator.Migrate,
@@ -155,6 +158,7 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 			contract.PromoteName:        deployer.Promote,
 			contract.RollbackTargetName: history.RollbackTarget,
 			contract.PruneDeployName:    deployer.PruneDeploy,
+			contract.UploadAssetsName:   uploader.UploadAssets,
 		}
 	case contract.Notify:
 		notifier := &activities.Notifier{APIURL: d.SlackAPI}

@@ -63,6 +63,9 @@ func withProof(req workflows.Signed, p *identity.Proof) workflows.Signed {
 	case workflows.CloseRequest:
 		v.Auth = p
 		return v
+	case workflows.VulnExceptionRequest:
+		v.Auth = p
+		return v
 	}
 	panic(fmt.Sprintf("control: %T cannot carry a signature", req))
 }
