@@ -83,7 +83,7 @@ func (b *Builder) Build(ctx context.Context, req contract.BuildRequest) (contrac
 	if err != nil {
 		return contract.Artifact{}, err
 	}
-	source := artifact.Source{Service: req.Service, Version: req.Version, Commit: req.Commit, Repository: req.RepoURL, CommitTime: committed}
+	source := artifact.Source{Service: req.Service, Version: builtAs(req), Commit: req.Commit, Repository: req.RepoURL, CommitTime: committed}
 
 	heartbeat := lineHeartbeat(ctx)
 	img, err := b.build(ctx, req, src.Dir, source, tag, heartbeat)
@@ -103,6 +103,16 @@ func (b *Builder) Build(ctx context.Context, req contract.BuildRequest) (contrac
 	return contract.Artifact{Service: req.Service, Image: tag.String(), Digest: digest.DigestStr()}, nil
 }
 
+// builtAs is the version a build stamps on its binary and image tag: the
+// request's, with a branch's slashes (stage/NAME-abc1234) as dashes, which
+// neither takes.
+func builtAs(req contract.BuildRequest) string {
+	if req.Follow == "" {
+		return req.Version
+	}
+	return strings.ReplaceAll(req.Version, "/", "-")
+}
+
 // tag is the image tag of a build: Registry/product/service:vX.Y.Z-build.B-sha7.
 func (b *Builder) tag(req contract.BuildRequest) (name.Tag, error) {
 	if b.Registry == "" {
@@ -114,7 +124,7 @@ func (b *Builder) tag(req contract.BuildRequest) (name.Tag, error) {
 		if !strings.HasPrefix(req.Version, req.Follow+"-") {
 			return name.Tag{}, badInput("build %s of %s: %q does not name a commit of %s", req.Service, req.Product, req.Version, req.Follow)
 		}
-		bt = fmt.Sprintf("%s-build.%d", req.Version, req.Number)
+		bt = fmt.Sprintf("%s-build.%d", builtAs(req), req.Number)
 	} else {
 		v, err := version.Parse(req.Version)
 		if err != nil {

@@ -115,7 +115,7 @@ func (s *Signer) signer(key, service, product, version string) (*signature.Signe
 	case "":
 	case contract.FollowKey:
 		if s.FollowKeyFile == "" {
-			return nil, badInput("sign %s of %s %s: this signer holds no key for builds of a followed branch; start it with --follow-signing-key", service, product, version)
+			return nil, badInput("sign %s of %s %s: this signer holds no non-release key (for builds of a followed branch or a temporary stage deploy); start it with --follow-signing-key", service, product, version)
 		}
 		keyFile = s.FollowKeyFile
 	default:

@@ -109,7 +109,7 @@ func newRoot() *cobra.Command {
 		c.statusCmd(), c.listCmd(), c.watchCmd(), c.runningCmd(), c.diffCmd(), c.rollbackCmd(), c.demoCmd(),
 		c.trainCmd(), c.dotCmd(), c.freezeCmd(), c.unfreezeCmd(),
 		c.candidateCmd(), c.scheduleCmd(),
-		c.doraCmd(), c.gcCmd(), c.followCmd(), c.auditCmd(),
+		c.doraCmd(), c.gcCmd(), c.followCmd(), c.stageDeployCmd(), c.auditCmd(),
 		configCmd(), c.setupCmd(), keysCmd(),
 		c.initCmd(), c.downCmd(),
 	)

@@ -71,6 +71,11 @@ func printRunning(all []contract.EnvState) {
 	}
 	_ = w.Flush()
 	for _, st := range all {
+		for _, line := range st.Temporaries() {
+			fmt.Printf("%s: %s; the next release's deploy replaces it\n", st.Env, line)
+		}
+	}
+	for _, st := range all {
 		if st.Holder != nil {
 			fmt.Printf("%s is held by %s (%s)", st.Env, st.Holder.ID, st.Holder.Version)
 			for i, q := range st.Queue {

@@ -171,5 +171,8 @@ func (e *envRecord) show(ctx workflow.Context) {
 		r := e.st.Running[name]
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, r.Version, r.Artifact.Digest, r.Since.UTC().Format("2006-01-02 15:04 MST"), r.Release, strings.Join(r.ApprovedBy, ", "))
 	}
+	for _, line := range e.st.Temporaries() {
+		fmt.Fprintf(&b, "\n%s, until the next release's deploy replaces it", line)
+	}
 	workflow.SetCurrentDetails(ctx, b.String())
 }

@@ -134,65 +134,10 @@ func FollowWorkflow(ctx workflow.Context, in FollowInput) (FollowStatus, error) 
 func followDeploy(ctx workflow.Context, p config.Pipeline, env, commit string, doing func(string)) FollowDeploy {
 	e := p.Environments[env]
 	d := FollowDeploy{Commit: commit, Version: FollowVersion(e.Follow, commit), At: workflow.Now(ctx), Outcome: Deployed}
-	fail := func(err error) FollowDeploy {
-		d.Outcome, d.Error = Failed, cause(err)
-		return d
-	}
-	id := workflow.GetInfo(ctx).WorkflowExecution.ID
-
-	doing("building " + d.Version)
-	number := 0
-	if err := run(ctx, contract.BuildNumberName, contract.BuildNumberRequest{Product: p.Product}, &number); err != nil {
-		return fail(err)
-	}
-	services := p.ServicesIn(env)
-	arts := make([]contract.Artifact, len(services))
-	err := parallel(ctx, len(services), p.Release.BuildParallelism, func(ctx workflow.Context, i int) error {
-		svc := services[i]
-		err := run(ctx, contract.BuildName, contract.BuildRequest{
-			Product: p.Product, Version: d.Version, Commit: commit, RepoURL: p.Repository.URL,
-			Service: svc.Name, Build: svc.Build, Number: number, Follow: e.Follow,
-		}, &arts[i])
-		if err != nil {
-			return err
-		}
-		return run(ctx, contract.SignName, contract.SignRequest{
-			Product: p.Product, Version: d.Version, Commit: commit, RepoURL: p.Repository.URL,
-			Artifact: arts[i], Build: svc.Build, Invocation: id, Key: contract.FollowKey,
-		}, nil)
-	})
-	if err != nil {
-		return fail(err)
-	}
+	arts, err := deployUnreleased(ctx, p, env, unreleased{Branch: e.Follow, Commit: commit, Version: d.Version, Services: p.ServicesIn(env)}, doing)
 	d.Artifacts = arts
-
-	doing("waiting for " + env)
-	claim := contract.Claim{ID: id, Version: d.Version, At: workflow.Now(ctx)}
-	if _, err := claimEnv(ctx, p.Product, env, claim, func(g contract.Grant) { doing(waitingFor(env, g)) }); err != nil {
-		return fail(err)
-	}
-	defer func() {
-		if err := letGoEnv(ctx, p.Product, env, id); err != nil {
-			workflow.GetLogger(ctx).Warn("environment not let go", "env", env, "error", err)
-		}
-	}()
-	for i, svc := range services {
-		doing(fmt.Sprintf("deploying %s %s (%d of %d)", svc.Name, d.Version, i+1, len(services)))
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:          DeployID(p.Product, d.Version, env, svc.Name),
-			WaitForCancellation: true,
-		})
-		in := redeploy(p, env, svc, d.Version, commit, arts[i])
-		in.Canary, in.Bake = e.Canary, e.Bake
-		var res DeployResult
-		if err := workflow.ExecuteChildWorkflow(cctx, ServiceDeployWorkflow, in).Get(ctx, &res); err != nil {
-			return fail(fmt.Errorf("%s: %w", svc.Name, err))
-		}
-		if err := recordEnv(ctx, p.Product, env, contract.Running{
-			Service: svc.Name, Version: d.Version, Artifact: arts[i], Commit: commit, Since: workflow.Now(ctx), Release: id,
-		}); err != nil {
-			workflow.GetLogger(ctx).Warn("deploy not recorded", "env", env, "service", svc.Name, "error", err)
-		}
+	if err != nil {
+		d.Outcome, d.Error = Failed, cause(err)
 	}
 	return d
 }

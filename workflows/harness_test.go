@@ -108,6 +108,8 @@ type harness struct {
 	// findings are what the vulnerability scan finds in each image, by
 	// the environment it checks before ("" after the build).
 	findings map[string][]contract.Finding
+	// touched are the paths CherryPick says the picks change.
+	touched []string
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -139,7 +141,17 @@ func newHarness(t *testing.T, start time.Time) *harness {
 		return "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", h.record(ctx, contract.CutTrainName, req)
 	})
 	h.register(contract.CherryPickName, func(ctx context.Context, req contract.PickRequest) (contract.PickResult, error) {
-		return contract.PickResult{Head: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", New: len(req.Commits)}, h.record(ctx, contract.CherryPickName, req)
+		return contract.PickResult{Head: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", New: len(req.Commits), Touched: h.touched}, h.record(ctx, contract.CherryPickName, req)
+	})
+	h.register(contract.DescribeCommitsName, func(ctx context.Context, req contract.DescribeRequest) ([]contract.CommitInfo, error) {
+		var out []contract.CommitInfo
+		for _, c := range req.Commits {
+			out = append(out, contract.CommitInfo{SHA: c, Author: "Ana Lopez", Subject: "fix: change " + c})
+		}
+		return out, h.record(ctx, contract.DescribeCommitsName, req)
+	})
+	h.register(contract.UpliftName, func(ctx context.Context, req contract.UpliftRequest) (contract.UpliftResult, error) {
+		return contract.UpliftResult{Head: "cccccccccccccccccccccccccccccccccccccccc"}, h.record(ctx, contract.UpliftName, req)
 	})
 	h.register(contract.TrainsName, func(ctx context.Context, req contract.TrainsRequest) ([]int, error) {
 		return []int{99, 100, 101, 102}, h.record(ctx, contract.TrainsName, req)

@@ -235,6 +235,9 @@ func (r DotRequest) Terms() []identity.Term {
 	if r.OpsNote != "" {
 		terms = append(terms, term("ops-note", r.OpsNote))
 	}
+	if r.Security {
+		terms = append(terms, term("security", r.Private))
+	}
 	return terms
 }
 func (r DotRequest) proof() *identity.Proof { return r.Auth }

@@ -78,4 +78,5 @@ func Register(r Registry) {
 	r.RegisterWorkflowWithOptions(PreviewWorkflow, workflow.RegisterOptions{Name: "PreviewWorkflow"})
 	r.RegisterWorkflowWithOptions(GCWorkflow, workflow.RegisterOptions{Name: "GCWorkflow"})
 	r.RegisterWorkflowWithOptions(FollowWorkflow, workflow.RegisterOptions{Name: "FollowWorkflow"})
+	r.RegisterWorkflowWithOptions(StageDeployWorkflow, workflow.RegisterOptions{Name: "StageDeployWorkflow"})
 }

@@ -39,6 +39,10 @@ type ReleaseInput struct {
 	// Why is a dot release's justification: its reason category and the
 	// person's words ("s1 (an S1 bug): checkout rounding").
 	Why string `json:"why,omitempty"`
+	// Security is set for a security release: Pipeline then names the
+	// private repository and the security channel, and this the public
+	// side it is uplifted to once in production.
+	Security *SecurityRelease `json:"security,omitempty"`
 }
 
 // Failure types a release ends with.
@@ -389,6 +393,11 @@ func (r *release) promote(ctx workflow.Context) error {
 // the release to the product's Slack channel. A failure of either is
 // recorded but does not fail a release that is already in production.
 func (r *release) announce(ctx workflow.Context) error {
+	// A security release is made public first; until that is done its
+	// notes stay private.
+	if r.in.Security != nil && !r.uplift(ctx) {
+		return nil
+	}
 	if workflow.GetVersion(ctx, "release-notes", workflow.DefaultVersion, 1) == 1 {
 		var n contract.ReleaseNotes
 		gh := contract.GitHubRepoOf(r.in.Pipeline.Repository)

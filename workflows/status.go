@@ -86,6 +86,8 @@ type Status struct {
 	// Scans are the vulnerability gate's verdicts on each image: after
 	// the build, and again before each production environment.
 	Scans []contract.ScanResult `json:"scans,omitempty"`
+	// Uplift is a security release's making public, once in production.
+	Uplift *UpliftTask `json:"uplift,omitempty"`
 	// VulnExceptions let blocking vulnerabilities through, each approved
 	// by a person with a justification.
 	VulnExceptions []VulnException `json:"vulnExceptions,omitempty"`

@@ -47,8 +47,22 @@ type DotRequest struct {
 	// the person's signed statement (Auth) names, as the request fans out.
 	Origin int    `json:"origin,omitempty"`
 	Asked  string `json:"asked,omitempty"`
+	// Security makes it a security release: the commits are on the main
+	// branch of the private repository (Private, default the pipeline's
+	// repository.private_url), and the release ships from there, made
+	// public only once in production.
+	Security bool   `json:"security,omitempty"`
+	Private  string `json:"private,omitempty"`
 	// Auth is the person's signed statement of the request.
 	Auth *identity.Proof `json:"auth,omitempty"`
+}
+
+// privateURL is the private repository a security request's commits are in.
+func (r DotRequest) privateURL(p config.Pipeline) string {
+	if r.Private != "" {
+		return r.Private
+	}
+	return p.Repository.PrivateURL
 }
 
 // CloseRequest ends a train.
@@ -98,6 +112,11 @@ type TrainRelease struct {
 	Error   string   `json:"error,omitempty"`
 	// Why justifies a dot release: its reason and the person's words.
 	Why string `json:"why,omitempty"`
+	// Private is the private repository a security release shipped from;
+	// Uplift its making public, and Notes its notes once public.
+	Private string      `json:"private,omitempty"`
+	Uplift  *UpliftTask `json:"uplift,omitempty"`
+	Notes   string      `json:"notes,omitempty"`
 }
 
 // DotReasons are the reasons a dot release may be made for, and what each
@@ -151,6 +170,8 @@ type train struct {
 	log    log.Logger
 	closed bool
 	sigs   *signatures
+	// retries are uplifts people asked to try again.
+	retries []UpliftRetry
 }
 
 // TrainWorkflow carries one train: it cuts train-N from main, releases
@@ -197,15 +218,33 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 			return t.status(), err
 		}
 		t.in.Cut = true
-		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil, "", "")
+		t.release(ctx, version.ForTrain(in.Pipeline.Versioning.Major, in.Train).String(), version.Branch(in.Train), nil, "", "", "")
 	}
 	handled := 0
 	for {
-		if err := workflow.Await(ctx, func() bool { return len(t.in.Pending) > 0 || t.closed }); err != nil {
+		// A closed train ends once its dot requests are done and no
+		// security release of it waits to be made public.
+		done := func() bool { return t.closed && len(t.openUplifts()) == 0 }
+		ready := func() bool { return len(t.in.Pending) > 0 || len(t.retries) > 0 || done() }
+		// Open uplift tasks are posted daily until they are done.
+		if wait := t.nextReminder(ctx); wait > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, ready); err != nil {
+				return t.status(), err
+			}
+			t.remind(ctx)
+		} else if err := workflow.Await(ctx, ready); err != nil {
 			return t.status(), err
 		}
+		for len(t.retries) > 0 {
+			req := t.retries[0]
+			t.retries = t.retries[1:]
+			t.retryUplift(ctx, req)
+		}
 		if len(t.in.Pending) == 0 {
-			break
+			if done() {
+				break
+			}
+			continue
 		}
 		t.dot(ctx, t.next(ctx))
 		handled++
@@ -228,20 +267,20 @@ func TrainWorkflow(ctx workflow.Context, in TrainInput) (TrainStatus, error) {
 func (t *train) next(ctx workflow.Context) []DotRequest {
 	first := t.in.Pending[0]
 	gather := t.in.Pipeline.Release.DotGather
-	if gather <= 0 || first.From != 0 {
+	if gather <= 0 || first.From != 0 || first.Security {
 		t.in.Pending = t.in.Pending[1:]
 		return []DotRequest{first}
 	}
 	if t.in.Gathering.IsZero() {
 		t.in.Gathering = workflow.Now(ctx).Add(gather)
-		t.announce(ctx, t.plan())
+		t.announce(ctx, t.plan(t.describe(ctx)))
 	}
 	// A closed train takes no more requests: tag what there is.
 	_, _ = workflow.AwaitWithTimeout(ctx, t.in.Gathering.Sub(workflow.Now(ctx)), func() bool { return t.closed })
 	t.in.Gathering = time.Time{}
 	var batch, rest []DotRequest
 	for _, req := range t.in.Pending {
-		if req.From == 0 {
+		if req.From == 0 && !req.Security {
 			batch = append(batch, req)
 		} else {
 			rest = append(rest, req)
@@ -256,19 +295,56 @@ func (t *train) nextDot() version.Version {
 	return version.Version{Major: t.in.Pipeline.Versioning.Major, Train: t.in.Train, Patch: t.in.Patch + 1}
 }
 
-// plan is the announcement of a dot release being gathered.
-func (t *train) plan() string {
+// plan is the announcement of a dot release being gathered: each pick
+// with its author and subject where known, who asked and why.
+func (t *train) plan(commits map[string]contract.CommitInfo) string {
 	p := t.in.Pipeline
 	next := t.nextDot()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s train %d: tagging %s at %s with:", p.Product, t.in.Train, next, t.in.Gathering.UTC().Format("15:04 MST"))
 	for _, req := range t.in.Pending {
-		if req.From == 0 {
-			fmt.Fprintf(&b, "\n- %s from %s: %s", strings.Join(req.Commits, ", "), req.By, req.Why())
+		// A security fix is never announced before it is public.
+		if req.From != 0 || req.Security {
+			continue
 		}
+		picks := make([]string, len(req.Commits))
+		for i, c := range req.Commits {
+			picks[i] = c
+			if info, ok := commits[c]; ok {
+				picks[i] = fmt.Sprintf("%s %q (%s)", short(c), info.Subject, info.Author)
+			}
+		}
+		fmt.Fprintf(&b, "\n- %s from %s: %s", strings.Join(picks, ", "), req.By, req.Why())
 	}
 	fmt.Fprintf(&b, "\nMore fixes may ride along until then: signalman dot %s --train %d --pick SHA --reason ... --because ...", p.Product, t.in.Train)
 	return b.String()
+}
+
+// describe reads the author and subject of the pending requests' picks;
+// trains recorded before the plan named them replay without it, and a
+// plan without them is still a plan.
+func (t *train) describe(ctx workflow.Context) map[string]contract.CommitInfo {
+	var none contract.NotifyRequest
+	if !channels(t.in.Pipeline.Notifications, &none) || workflow.GetVersion(ctx, "plan-authors", workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	var commits []string
+	for _, req := range t.in.Pending {
+		if req.From == 0 && !req.Security {
+			commits = append(commits, req.Commits...)
+		}
+	}
+	var infos []contract.CommitInfo
+	p := t.in.Pipeline
+	if err := run(ctx, contract.DescribeCommitsName, contract.DescribeRequest{Product: p.Product, RepoURL: p.Repository.URL, Commits: commits}, &infos); err != nil {
+		t.log.Warn("picks not described", "error", err)
+		return nil
+	}
+	out := map[string]contract.CommitInfo{}
+	for _, info := range infos {
+		out[info.SHA] = info
+	}
+	return out
 }
 
 // dot carries out one dot release: the commits of its requests, in the
@@ -296,9 +372,14 @@ func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 		}
 	}
 	why := strings.Join(whys, "; ")
+	// A security release goes alone (next), from the private repository.
+	private := ""
+	if reqs[0].Security {
+		private = reqs[0].privateURL(p)
+	}
 	var picked contract.PickResult
 	err := run(ctx, contract.CherryPickName, contract.PickRequest{
-		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: commits,
+		Product: p.Product, RepoURL: p.Repository.URL, MainBranch: p.Repository.MainBranch, Train: t.in.Train, Commits: commits, Private: private,
 	}, &picked)
 	if err != nil {
 		t.in.Releases = append(t.in.Releases, TrainRelease{Version: next.String(), Commits: commits, State: Failed, Error: cause(err), Why: why})
@@ -309,7 +390,7 @@ func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 		t.in.Releases = append(t.in.Releases, TrainRelease{Commits: commits, State: Skipped, Error: "every commit is on the branch already", Why: why})
 	} else {
 		t.in.Patch++
-		t.release(ctx, next.String(), picked.Head, commits, why, strings.Join(notes, "; "))
+		t.release(ctx, next.String(), picked.Head, commits, why, strings.Join(notes, "; "), private)
 	}
 	for _, req := range reqs {
 		t.fanOut(ctx, req)
@@ -317,11 +398,15 @@ func (t *train) dot(ctx workflow.Context, reqs []DotRequest) {
 }
 
 // release runs a release of the train as a child and records its outcome.
-func (t *train) release(ctx workflow.Context, v, ref string, commits []string, why, opsNote string) {
-	rec := TrainRelease{Version: v, Commits: commits, State: Running, Why: why}
+// A security release (private set) ships from the private repository.
+func (t *train) release(ctx workflow.Context, v, ref string, commits []string, why, opsNote, private string) {
+	rec := TrainRelease{Version: v, Commits: commits, State: Running, Why: why, Private: private}
 	t.in.Releases = append(t.in.Releases, rec)
 	i := len(t.in.Releases) - 1
 	in := ReleaseInput{Pipeline: t.in.Pipeline, Version: v, Ref: ref, TriggeredBy: t.in.TriggeredBy, Manager: t.in.Manager, Why: why, OpsNote: opsNote}
+	if private != "" {
+		in.Pipeline, in.Security = secure(t.in.Pipeline, private, t.in.Train)
+	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReleaseID(t.in.Pipeline.Product, v),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -352,6 +437,9 @@ func (t *train) release(ctx workflow.Context, v, ref string, commits []string, w
 		return
 	}
 	t.in.Releases[i].State = st.State
+	if st.Uplift != nil {
+		t.in.Releases[i].Uplift, t.in.Releases[i].Notes = st.Uplift, st.Notes
+	}
 }
 
 // fanOut sends a hotfix on to the next newer train, which releases it and
@@ -367,8 +455,10 @@ func (t *train) fanOut(ctx workflow.Context, req DotRequest) {
 		if n <= t.in.Train {
 			continue
 		}
+		// A security fix goes on privately too, and is uplifted there.
 		fwd := DotRequest{Commits: req.Commits, By: req.By, Reason: fmt.Sprintf("hotfix from train %d: %s", t.in.Train, req.Reason), From: t.in.Train,
-			Origin: t.in.Train, Asked: req.Reason, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth}
+			Origin: t.in.Train, Asked: req.Reason, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth,
+			Security: req.Security, Private: req.Private}
 		if req.Origin != 0 {
 			fwd.Origin, fwd.Asked = req.Origin, req.Asked
 		}
@@ -426,6 +516,27 @@ func (t *train) listen(ctx workflow.Context) error {
 				return fmt.Errorf("close refused for %s: %w", req.By, err)
 			}
 			return nil
+		}})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, contract.RetryUplift,
+		func(ctx workflow.Context, req UpliftRetry) (TrainStatus, error) {
+			if _, err := t.sigs.accept(ctx, contract.RetryUplift, req); err != nil {
+				return t.status(), err
+			}
+			t.retries = append(t.retries, req)
+			return t.status(), nil
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req UpliftRetry) error {
+			if _, err := t.sigs.check(ctx, contract.RetryUplift, req); err != nil {
+				return fmt.Errorf("uplift refused for %s: %w", req.By, err)
+			}
+			for _, u := range t.openUplifts() {
+				if u.Version == req.Version {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s of train %d has no open uplift (open: %d)", req.Version, t.in.Train, len(t.openUplifts()))
 		}})
 	if err != nil {
 		return err
@@ -526,16 +637,7 @@ func (t *train) beforeTagging(ctx workflow.Context) error {
 
 // announce posts a train message to the product's channels, if any.
 func (t *train) announce(ctx workflow.Context, text string) {
-	req := contract.NotifyRequest{
-		Product: t.in.Pipeline.Product, Version: version.ForTrain(t.in.Pipeline.Versioning.Major, t.in.Train).String(),
-		Text: text, Stage: "train", Event: contract.EventTrain,
-	}
-	if !channels(t.in.Pipeline.Notifications, &req) {
-		return
-	}
-	if err := run(ctx, contract.NotifyName, req, nil); err != nil {
-		t.log.Warn("train message not sent", "error", err)
-	}
+	t.notify(ctx, t.in.Pipeline.Notifications, text)
 }
 
 // checkDot verifies a dot request's signature: a person's own request
@@ -548,6 +650,9 @@ func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
 	if req.Category != "" && DotReasons[req.Category] == "" {
 		return fmt.Errorf("%q is not a reason for a dot release (want %s)", req.Category, strings.Join(DotReasonNames(), ", "))
 	}
+	if req.Security && req.privateURL(t.in.Pipeline) == "" {
+		return fmt.Errorf("a security release is made in a private repository: set repository.private_url in the pipeline file, or give --private URL")
+	}
 	if req.Origin == 0 {
 		_, err := t.sigs.check(ctx, contract.Dot, req)
 		return err
@@ -555,7 +660,7 @@ func (t *train) checkDot(ctx workflow.Context, req DotRequest) error {
 	if !t.sigs.trust.Signed {
 		return nil
 	}
-	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth}
+	asked := DotRequest{Commits: req.Commits, By: req.By, Reason: req.Asked, Category: req.Category, OpsNote: req.OpsNote, Auth: req.Auth, Security: req.Security, Private: req.Private}
 	if err := t.sigs.checkAsSigned(contract.Dot, TrainID(t.in.Pipeline.Product, req.Origin), asked); err != nil {
 		return fmt.Errorf("the hotfix from train %d: %w", req.Origin, err)
 	}

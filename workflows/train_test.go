@@ -213,3 +213,29 @@ func TestTrain_ride_along(t *testing.T) {
 		t.Fatalf("%d cherry-picks, want one a dot release", len(picks))
 	}
 }
+
+// The plan of a gathered dot release names each pick's author and
+// subject, who asked for it and why.
+func TestTrain_plan_names_each_picks_author_and_subject(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", contract.Dot, mock.Anything).Return(nil)
+	h.at(time.Hour, func() {
+		h.mustUpdate(contract.Dot, DotRequest{Commits: []string{"aaaaaaa1"}, By: "devon", Category: "s1", Reason: "checkout rounding"})
+	})
+	h.at(2*time.Hour, func() { h.mustUpdate(contract.CloseTrain, CloseRequest{By: "rita"}) })
+	p := input(t, noGates).Pipeline
+	p.Notifications.Slack = &config.Slack{Channel: "#releases", TokenEnv: "SLACK_BOT_TOKEN"}
+	h.env.ExecuteWorkflow(TrainWorkflow, TrainInput{Pipeline: p, Train: 100, TriggeredBy: "rita"})
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	for _, c := range h.called(contract.NotifyName) {
+		if text := c.req.(contract.NotifyRequest).Text; strings.Contains(text, "tagging v1.100.1") {
+			plan = text
+		}
+	}
+	if want := `- aaaaaaa "fix: change aaaaaaa1" (Ana Lopez) from devon: s1 (an S1 bug in production): checkout rounding`; !strings.Contains(plan, want) {
+		t.Errorf("plan %q does not say %q", plan, want)
+	}
+}

@@ -153,6 +153,11 @@ type Repository struct {
 	// GitHub token from (default "GITHUB_TOKEN" when GitHub is set). A
 	// public repository needs none.
 	GitHubTokenEnv string `yaml:"github_token_env" json:"githubTokenEnv,omitempty"`
+	// PrivateURL is the private repository security fixes are made in
+	// (signalman dot --security): a security release is tagged, built
+	// and shipped from there, and reaches URL only once it is in
+	// production. Resolved like URL.
+	PrivateURL string `yaml:"private_url" json:"privateURL,omitempty"`
 }
 
 // Versioning sets the version scheme vMAJOR.TRAIN.PATCH.
@@ -437,4 +442,8 @@ type Slack struct {
 	// Slack endpoint signs with, for the people Users maps, after Slack's
 	// signature showed who clicked.
 	BridgeKey string `yaml:"bridge_key" json:"bridgeKey,omitempty"`
+	// SecurityChannel is the only channel a security release posts to
+	// before it is public; without it, such a release posts nothing
+	// until then.
+	SecurityChannel string `yaml:"security_channel" json:"securityChannel,omitempty"`
 }

@@ -35,6 +35,9 @@ func Load(path string) (*Pipeline, error) {
 		return nil, fmt.Errorf("read pipeline file %s: %w", path, err)
 	}
 	p.Repository.URL = resolveRepoURL(p.Repository.URL, dir)
+	if p.Repository.PrivateURL != "" {
+		p.Repository.PrivateURL = resolveRepoURL(p.Repository.PrivateURL, dir)
+	}
 	p.resolveScripts(dir)
 	p.resolveVulnDB(dir)
 	if err := p.readKeys(path, dir); err != nil {

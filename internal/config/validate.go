@@ -61,6 +61,9 @@ func (p *Pipeline) validateSource(ps *problems) {
 	if p.Repository.URL == "" {
 		ps.add("repository.url", "missing; set it to what git clone takes: a path, or a file://, https:// or ssh URL")
 	}
+	if pu := p.Repository.PrivateURL; pu != "" && pu == p.Repository.URL {
+		ps.add("repository.private_url", "is the public repository (url): security fixes need a private repository of their own")
+	}
 	if gh := p.Repository.GitHub; gh != "" {
 		owner, name, ok := strings.Cut(gh, "/")
 		if !ok || owner == "" || name == "" || strings.ContainsAny(name, "/ \t") || strings.ContainsAny(owner, " \t") {

@@ -61,6 +61,8 @@ var Activities = []Activity{
 	{PublishReleaseName, Source, PublishRequest{}, PublishResult{}, brief(5 * time.Minute)},
 	{CutTrainName, Source, CutRequest{}, "", long(10 * time.Minute)},
 	{CherryPickName, Source, PickRequest{}, PickResult{}, long(10 * time.Minute)},
+	{UpliftName, Source, UpliftRequest{}, UpliftResult{}, long(10 * time.Minute)},
+	{DescribeCommitsName, Source, DescribeRequest{}, []CommitInfo{}, brief(5 * time.Minute)},
 	{TrainsName, Source, TrainsRequest{}, []int{}, brief(5 * time.Minute)},
 	{BranchHeadName, Source, BranchHeadRequest{}, "", brief(5 * time.Minute)},
 	{CandidateCheckName, Source, CandidateCheckRequest{}, CandidateCheck{}, brief(10 * time.Minute)},

@@ -21,7 +21,8 @@ type BuildRequest struct {
 	Build  config.Build `json:"build"`
 	Number int          `json:"number"`
 	// Follow is set for a build of a commit on the branch an environment
-	// follows: Version is then BRANCH-SHA7, not a release version.
+	// follows, or on a temporary stage deploy's branch (stage/NAME):
+	// Version is then BRANCH-SHA7, not a release version.
 	Follow string `json:"follow,omitempty"`
 }
 
@@ -60,9 +61,9 @@ type SignRequest struct {
 	Build config.Build `json:"build"`
 	// Invocation names the release that built it (its workflow ID).
 	Invocation string `json:"invocation"`
-	// Key is the key to sign with: "" the release key, FollowKey the key
-	// of builds of a followed branch, which only the environments that
-	// follow it trust.
+	// Key is the key to sign with: "" the release key, FollowKey the
+	// non-release key of builds of a followed branch or of a temporary
+	// stage deploy, which only the environments that take them trust.
 	Key string `json:"key,omitempty"`
 }
 

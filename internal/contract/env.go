@@ -1,6 +1,12 @@
 package contract
 
-import "time"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
 
 // EnvID is the workflow ID of a product's record of one environment: one
 // release deploys there at a time, and it knows what runs there.
@@ -33,6 +39,11 @@ type Running struct {
 	// ApprovedBy are those who signed off for this environment ("sre: sam"),
 	// or who asked for the rollback.
 	ApprovedBy []string `json:"approvedBy,omitempty"`
+	// Temporary marks a temporary stage deploy (signalman stage-deploy):
+	// a build of changes not released, which the next release's deploy
+	// replaces. DeployedBy is who asked for it.
+	Temporary  bool   `json:"temporary,omitempty"`
+	DeployedBy string `json:"deployedBy,omitempty"`
 }
 
 // Grant is the record's answer to a claim.
@@ -54,6 +65,28 @@ type EnvState struct {
 	Holder  *Claim             `json:"holder,omitempty"`
 	Queue   []Claim            `json:"queue,omitempty"`
 	Running map[string]Running `json:"running,omitempty"`
+}
+
+// Temporaries says, a line each, which temporary deploys run in the
+// environment, who asked for them, since when and for which services:
+// "temporary deploy stage/checkout-fix-abc1234 by alice since 2026-03-02
+// 14:05 UTC (api)". None once a release has replaced them.
+func (s EnvState) Temporaries() []string {
+	var lines []string
+	seen := map[string]int{}
+	for _, name := range slices.Sorted(maps.Keys(s.Running)) {
+		r := s.Running[name]
+		if !r.Temporary {
+			continue
+		}
+		if i, ok := seen[r.Version]; ok {
+			lines[i] = strings.TrimSuffix(lines[i], ")") + ", " + name + ")"
+			continue
+		}
+		seen[r.Version] = len(lines)
+		lines = append(lines, fmt.Sprintf("temporary deploy %s by %s since %s (%s)", r.Version, r.DeployedBy, r.Since.UTC().Format("2006-01-02 15:04 MST"), name))
+	}
+	return lines
 }
 
 // ClaimRequest is a claim sent to the record of Product's Env, which the

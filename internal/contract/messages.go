@@ -32,6 +32,9 @@ const (
 	Dot = "dot"
 	// CloseTrain ends a train once its dot requests are done.
 	CloseTrain = "close"
+	// RetryUplift asks a train to make a security release public again,
+	// once its conflict was resolved by hand.
+	RetryUplift = "uplift"
 	// Supersede tells a train's running release that a dot release is
 	// waiting: if the release is held (a yellow or red QA verdict), it
 	// ends, and the dot release replaces it.

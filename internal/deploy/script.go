@@ -1,13 +1,11 @@
 package deploy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/url"
 	"os"
@@ -287,16 +285,15 @@ func (s *Script) run(ctx context.Context, what, command, where string, env []str
 	cmd.WaitDelay = 5 * time.Second
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
+	// Wait returns once the command's stderr is copied in full (a pipe
+	// read beside Wait may lose the last lines).
+	stderr := &tailWriter{output: s.Output}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: %s script of %s: %v", ErrScript, what, where, err)
 	}
-	tail := s.readLines(stderr)
-	err = cmd.Wait()
-	lines := <-tail
+	err := cmd.Wait()
+	lines := stderr.lines()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -314,27 +311,45 @@ func (s *Script) run(ctx context.Context, what, command, where string, env []str
 	}
 }
 
-// readLines passes each stderr line to Output and sends the last
-// scriptTail lines once stderr ends.
-func (s *Script) readLines(r io.Reader) <-chan []string {
-	done := make(chan []string, 1)
-	go func() {
-		var lines []string
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if s.Output != nil {
-				s.Output(line)
-			}
-			lines = append(lines, line)
-			if len(lines) > scriptTail {
-				lines = lines[1:]
-			}
+// tailWriter passes each line written to it to output and keeps the last
+// scriptTail lines.
+type tailWriter struct {
+	output  func(string)
+	partial []byte
+	tail    []string
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
 		}
-		done <- lines
-	}()
-	return done
+		w.line(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+func (w *tailWriter) line(l string) {
+	l = strings.TrimSuffix(l, "\r")
+	if w.output != nil {
+		w.output(l)
+	}
+	w.tail = append(w.tail, l)
+	if len(w.tail) > scriptTail {
+		w.tail = w.tail[1:]
+	}
+}
+
+// lines are the last lines written, an unfinished last line among them.
+func (w *tailWriter) lines() []string {
+	if len(w.partial) > 0 {
+		w.line(string(w.partial))
+		w.partial = nil
+	}
+	return w.tail
 }
 
 func tailText(lines []string) string {

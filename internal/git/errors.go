@@ -88,10 +88,16 @@ type ConflictError struct {
 	Onto string
 	// Files are the paths in conflict.
 	Files []string
+	// Merge is set when the commit was merged rather than picked.
+	Merge bool
 }
 
 // Error names the commit, the branch and the files in conflict.
 func (e *ConflictError) Error() string {
+	if e.Merge {
+		return fmt.Sprintf("merge %s into %s conflicts in %s; the merge was aborted and %s is unchanged",
+			short(e.Commit), e.Onto, strings.Join(e.Files, ", "), e.Onto)
+	}
 	return fmt.Sprintf("cherry-pick %s onto %s conflicts in %s; the pick was aborted and %s is unchanged",
 		short(e.Commit), e.Onto, strings.Join(e.Files, ", "), e.Onto)
 }

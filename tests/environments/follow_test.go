@@ -2,6 +2,7 @@ package environments
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,13 +68,23 @@ retention:
 	if tags := strings.TrimSpace(repo.Git(t, "ls-remote", "--tags", "origin")); tags != "" {
 		t.Errorf("following main made tags:\n%s", tags)
 	}
+	// The router serves the new version a moment before the follow
+	// workflow records the deploy as done.
+	var last workflows.FollowDeploy
 	var sts []workflows.FollowStatus
-	if err := json.Unmarshal([]byte(e2e.MustCLI(t, stk.Srv.Addr, "follow", "-c", config, "-o", "json")), &sts); err != nil || len(sts) != 1 {
-		t.Fatalf("follow -o json: %v %+v", err, sts)
-	}
-	last := sts[0].Recent[len(sts[0].Recent)-1]
-	if last.Commit != next || last.Outcome != workflows.Deployed || len(last.Artifacts) != 1 {
-		t.Fatalf("the last follow deploy is %+v, want %s deployed", last, next)
+	e2e.Eventually(t, 30*time.Second, "the follow workflow records "+next[:7], func() (bool, string) {
+		sts = nil
+		if err := json.Unmarshal([]byte(e2e.MustCLI(t, stk.Srv.Addr, "follow", "-c", config, "-o", "json")), &sts); err != nil || len(sts) != 1 {
+			t.Fatalf("follow -o json: %v %+v", err, sts)
+		}
+		if len(sts[0].Recent) == 0 {
+			return false, "no deploys recorded"
+		}
+		last = sts[0].Recent[len(sts[0].Recent)-1]
+		return last.Commit == next && last.Outcome == workflows.Deployed, fmt.Sprintf("%+v", last)
+	})
+	if len(last.Artifacts) != 1 {
+		t.Fatalf("the last follow deploy is %+v, want one image", last)
 	}
 	out = e2e.MustCLI(t, stk.Srv.Addr, "running", "--product", "shop", "--env", "dev")
 	if !strings.Contains(out, workflows.FollowVersion("main", next)) {

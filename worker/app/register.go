@@ -95,18 +95,20 @@ func implementations(s contract.Serve, d Deps) map[string]any {
 		git := &activities.Git{Dir: filepath.Join(d.DataDir, "repos"), GitHub: gh}
 		tests := &activities.Tests{Dir: filepath.Join(d.DataDir, "checkouts")}
 		return map[string]any{
-			contract.TagName:            git.Tag,
-			contract.ReleaseNotesName:   git.ReleaseNotes,
-			contract.CutTrainName:       git.CutTrain,
-			contract.CherryPickName:     git.CherryPick,
-			contract.TrainsName:         git.Trains,
-			contract.BranchHeadName:     git.BranchHead,
-			contract.CandidateCheckName: git.CandidateCheck,
-			contract.RunTestsName:       tests.RunTests,
-			contract.WaitForChecksName:  gh.WaitForChecks,
-			contract.OpenPullsName:      gh.OpenPulls,
-			contract.PublishReleaseName: gh.PublishRelease,
-			contract.PruneCheckoutsName: (&activities.Checkouts{Tests: tests.Dir, Repos: git.Dir}).PruneCheckouts,
+			contract.TagName:             git.Tag,
+			contract.ReleaseNotesName:    git.ReleaseNotes,
+			contract.CutTrainName:        git.CutTrain,
+			contract.CherryPickName:      git.CherryPick,
+			contract.UpliftName:          git.Uplift,
+			contract.DescribeCommitsName: git.DescribeCommits,
+			contract.TrainsName:          git.Trains,
+			contract.BranchHeadName:      git.BranchHead,
+			contract.CandidateCheckName:  git.CandidateCheck,
+			contract.RunTestsName:        tests.RunTests,
+			contract.WaitForChecksName:   gh.WaitForChecks,
+			contract.OpenPullsName:       gh.OpenPulls,
+			contract.PublishReleaseName:  gh.PublishRelease,
+			contract.PruneCheckoutsName:  (&activities.Checkouts{Tests: tests.Dir, Repos: git.Dir}).PruneCheckouts,
 		}
 	case contract.Build:
 		builder := &activities.Builder{

@@ -36,15 +36,8 @@ func (r Releases) Follow(ctx context.Context, in workflows.FollowInput) error {
 // FollowStatus reads what the follow workflow of env did and does.
 func (r Releases) FollowStatus(ctx context.Context, product, env string) (workflows.FollowStatus, error) {
 	var st workflows.FollowStatus
-	v, err := r.Client.QueryWorkflow(ctx, workflows.FollowID(product, env), "", contract.QueryStatus)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return st, fmt.Errorf("%s of %s follows nothing yet; start it with `signalman follow`: %w", env, product, ErrNotFound)
-	}
-	if err != nil {
-		return st, err
-	}
-	return st, v.Get(&st)
+	err := r.queryStatus(ctx, workflows.FollowID(product, env), &st, fmt.Errorf("%s of %s follows nothing yet; start it with `signalman follow`: %w", env, product, ErrNotFound))
+	return st, err
 }
 
 // StopFollowing cancels the follow workflow of env; a deploy under way

@@ -66,6 +66,9 @@ func withProof(req workflows.Signed, p *identity.Proof) workflows.Signed {
 	case workflows.VulnExceptionRequest:
 		v.Auth = p
 		return v
+	case workflows.UpliftRetry:
+		v.Auth = p
+		return v
 	}
 	panic(fmt.Sprintf("control: %T cannot carry a signature", req))
 }
