@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,7 +207,46 @@ func (s *Signer) sbom(req contract.SignRequest, img v1.Image) ([]byte, string, e
 		return nil, "", fmt.Errorf("sbom of %s: %w", req.Artifact.Service, err)
 	}
 	defer done()
-	return goSBOM(req, src, bin)
+	sbom, goVersion, err := goSBOM(req, src, bin)
+	if err == nil && req.KeepBinary {
+		s.keep(bin, req.Artifact.Digest)
+	}
+	return sbom, goVersion, err
+}
+
+// keptFor is how long a binary left for the vulnerability gate is kept
+// when no gate takes it (the release ended before it).
+const keptFor = 24 * time.Hour
+
+// keep leaves the binary of the image digest for the gate that follows
+// (kept); a failure only costs the gate a copy of its own.
+func (s *Signer) keep(bin, digest string) {
+	dir := filepath.Join(s.Dir, "gate")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	if old, err := os.ReadDir(dir); err == nil {
+		for _, e := range old {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > keptFor {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	_ = os.Rename(bin, filepath.Join(dir, strings.TrimPrefix(digest, "sha256:")))
+}
+
+// kept takes the binary the sign stage left for the image digest, if it
+// is here; done removes it.
+func (s *Signer) kept(digest string) (path string, done func(), ok bool) {
+	name := strings.TrimPrefix(digest, "sha256:")
+	if name == "" || strings.ContainsAny(name, "/.") {
+		return "", nil, false
+	}
+	path = filepath.Join(s.Dir, "gate", name)
+	if _, err := os.Stat(path); err != nil {
+		return "", nil, false
+	}
+	return path, func() { os.Remove(path) }, true
 }
 
 // goSBOM is the SBOM of a Go build's binary, and its Go version.

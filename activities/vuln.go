@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -44,21 +45,21 @@ func (s *Signer) Scan(ctx context.Context, req contract.ScanRequest) (contract.S
 	started := time.Now().UTC()
 	sign := contract.SignRequest{Product: req.Product, Version: req.Version, Commit: req.Commit, Artifact: req.Artifact, Build: req.Build}
 	src := source(sign, img)
-	var hits []vuln.Hit
 	var sbom []byte
+	var bin string
 	if req.Build.Kind == config.BuildDockerfile {
 		if sbom, err = artifact.SBOMFromImage(img, src); err != nil {
 			return contract.ScanResult{}, err
 		}
 	} else {
-		bin, done, err := s.binary(img, req.Artifact.Service)
-		if err != nil {
-			return contract.ScanResult{}, fmt.Errorf("scan %s: %w", req.Artifact.Service, err)
+		var done func()
+		var ok bool
+		if bin, done, ok = s.kept(req.Artifact.Digest); !ok {
+			if bin, done, err = s.binary(img, req.Artifact.Service); err != nil {
+				return contract.ScanResult{}, fmt.Errorf("scan %s: %w", req.Artifact.Service, err)
+			}
 		}
 		defer done()
-		if hits, err = db.Binary(ctx, bin); err != nil {
-			return contract.ScanResult{}, fmt.Errorf("scan %s: %w", req.Artifact.Service, err)
-		}
 		if sbom, _, err = goSBOM(sign, src, bin); err != nil {
 			return contract.ScanResult{}, err
 		}
@@ -67,7 +68,27 @@ func (s *Signer) Scan(ctx context.Context, req contract.ScanRequest) (contract.S
 	if err != nil {
 		return contract.ScanResult{}, fmt.Errorf("scan %s: %w", req.Artifact.Service, err)
 	}
+	// The binary's symbols and the SBOM's versions are looked up at once,
+	// each with a database reader of its own.
+	var hits []vuln.Hit
+	var binErr error
+	var wg sync.WaitGroup
+	bdb := db
+	if bin != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hits, binErr = bdb.Binary(ctx, bin)
+		}()
+	}
 	more, err := db.Packages(ctx, mods, req.Build.Kind != config.BuildDockerfile)
+	wg.Wait()
+	if err == nil {
+		err = binErr
+	}
+	if db.Modified.IsZero() {
+		db.Modified = bdb.Modified
+	}
 	if err != nil {
 		return contract.ScanResult{}, fmt.Errorf("scan %s: %w", req.Artifact.Service, err)
 	}

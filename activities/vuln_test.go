@@ -139,7 +139,8 @@ func TestScan_judges_reach_versions_ignores_and_attests(t *testing.T) {
 		}
 	})
 	t.Run("the verdict is a signed vuln attestation on the image", func(t *testing.T) {
-		scan(t, config.Vulnerabilities{Database: vulnDB(t, reached)})
+		// A record of its own: an identical verdict is attested once.
+		scan(t, config.Vulnerabilities{Database: vulnDB(t, osvRecord("GO-2026-9005", "", "net/http", "NewServeMux"))})
 		pem, err := os.ReadFile(im.signer.PublicKeyFile)
 		if err != nil {
 			t.Fatal(err)
@@ -156,8 +157,28 @@ func TestScan_judges_reach_versions_ignores_and_attests(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no verified vuln attestation: %v", err)
 		}
-		if !strings.Contains(string(pred), `"verdict":"blocked"`) || !strings.Contains(string(pred), "GO-2026-9001") {
+		if !strings.Contains(string(pred), `"verdict":"blocked"`) || !strings.Contains(string(pred), "GO-2026-9005") {
 			t.Fatalf("attested predicate does not carry the verdict: %s", pred)
+		}
+	})
+	t.Run("the gate takes the binary the sign stage left, once", func(t *testing.T) {
+		req := im.signReq(a)
+		req.KeepBinary = true
+		if _, err := runActivity(t, func(ctx context.Context, r contract.SignRequest) (struct{}, error) {
+			return struct{}{}, im.signer.Sign(ctx, r)
+		}, req); err != nil {
+			t.Fatal(err)
+		}
+		left := filepath.Join(im.signer.Dir, "gate", strings.TrimPrefix(a.Digest, "sha256:"))
+		if _, err := os.Stat(left); err != nil {
+			t.Fatalf("sign left no binary for the gate: %v", err)
+		}
+		res := scan(t, config.Vulnerabilities{Database: vulnDB(t, reached)})
+		if f, ok := finding(res, "GO-2026-9001"); !ok || f.Symbol != "net/http.NewServeMux" {
+			t.Fatalf("scan of the kept binary: %+v", res.Findings)
+		}
+		if _, err := os.Stat(left); !os.IsNotExist(err) {
+			t.Errorf("the kept binary is still there after the gate: %v", err)
 		}
 	})
 	t.Run("a missing database is bad input, not retried", func(t *testing.T) {

@@ -350,6 +350,8 @@ func (r *release) sign(ctx workflow.Context) error {
 			Artifact:   a,
 			Build:      svc.Build,
 			Invocation: invocation,
+			// The vulnerability gate that follows reads the same binary.
+			KeepBinary: r.in.Pipeline.Security.Vulnerabilities != nil,
 		}, nil)
 	})
 	if err != nil {

@@ -65,6 +65,9 @@ type SignRequest struct {
 	// non-release key of builds of a followed branch or of a temporary
 	// stage deploy, which only the environments that take them trust.
 	Key string `json:"key,omitempty"`
+	// KeepBinary leaves a Go build's binary, copied out of its image for
+	// the SBOM, to the vulnerability gate that follows on this signer.
+	KeepBinary bool `json:"keepBinary,omitempty"`
 }
 
 // FollowKey names the signing key of builds of a followed branch.
