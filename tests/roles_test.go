@@ -89,6 +89,7 @@ func TestBadInput_worker_roles(t *testing.T) {
 		{"deploy_without_its_key", []string{"--roles", "deploy:prod"}, "--roles deploy:prod needs the public key prod trusts: pass --verify-key FILE"},
 		{"build_without_a_registry", []string{"--roles", "build"}, "--roles build needs the registry images are pushed to"},
 		{"no_such_role", []string{"--roles", "signer"}, `"signer" is not a role`},
+		{"cache_of_nothing", []string{"--roles", "notify", "--max-cached-workflows", "0"}, "--max-cached-workflows 0: want at least 1"},
 		{"secrets_dir_missing", []string{"--roles", "notify", "--secrets-dir", filepath.Join(dir, "no-such-dir")}, "--secrets-dir " + filepath.Join(dir, "no-such-dir") + ": not a directory the worker can read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,6 +65,10 @@ type Config struct {
 	Environments []string
 	// SecretsDir is where the deploy role reads the services' secrets.
 	SecretsDir string
+	// MaxCachedWorkflows bounds the workflows this process keeps in its
+	// sticky cache (0: the SDK's default, 10,000); a release evicted from
+	// it is rebuilt from its history at its next event.
+	MaxCachedWorkflows int
 	// DB, with Dev, keeps the embedded server's state in PostgreSQL (a
 	// postgres:// URL) instead of SQLite; servers on one database form
 	// one cluster.
@@ -105,6 +109,13 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Environments = []string{config.Stage, config.Prod}
 	}
 	cfg.DORA.Envs = cfg.Environments
+	if cfg.MaxCachedWorkflows < 0 {
+		return &UsageError{fmt.Errorf("--max-cached-workflows %d: want at least 1", cfg.MaxCachedWorkflows)}
+	}
+	if cfg.MaxCachedWorkflows > 0 {
+		// Process-wide, and read when the first worker starts.
+		worker.SetStickyWorkflowCacheSize(cfg.MaxCachedWorkflows)
+	}
 	serves, err := contract.ParseRoles(cfg.Roles, cfg.Environments)
 	if err != nil {
 		return &UsageError{err}
