@@ -114,8 +114,14 @@ func summary(out io.Writer, stages bool, first, second workflows.Status, traffic
 		}
 		approvals(out, st)
 		for _, dep := range st.Deploys {
+			// The verdicts that decided: a step watched longer for want of
+			// traffic ends in one, and a bake judged twice alike is said once.
+			said := map[string]bool{}
 			for _, v := range dep.Verdicts {
-				fmt.Fprintf(out, "  %s\n", verdictLine(dep, v))
+				if line := verdictLine(dep, v); !v.NoData && !said[line] {
+					said[line] = true
+					fmt.Fprintf(out, "  %s\n", line)
+				}
 			}
 			if dep.Outcome == workflows.RolledBack {
 				fmt.Fprintf(out, "  %s on %s rolled back: %s\n", dep.Service, dep.Env, dep.Reason)
