@@ -121,17 +121,23 @@ func (t *train) openUplifts() []*UpliftTask {
 func (t *train) remind(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for _, u := range t.openUplifts() {
-		last := u.Reminded
-		if last.IsZero() {
-			last = u.Since
-		}
-		if now.Sub(last) < upliftReminder {
+		if now.Before(u.due()) {
 			continue
 		}
 		u.Reminded = now
 		t.notify(ctx, securityChannel(t.in.Pipeline.Notifications), fmt.Sprintf("%s %s is in production but still not public (since %s): %s",
 			t.in.Pipeline.Product, u.Version, u.Since.UTC().Format("2006-01-02 15:04 MST"), u.Error))
 	}
+}
+
+// due is when the open task is next posted: a day after it was last
+// posted, or after it opened.
+func (u *UpliftTask) due() time.Time {
+	last := u.Reminded
+	if last.IsZero() {
+		last = u.Since
+	}
+	return last.Add(upliftReminder)
 }
 
 // upliftReminder is how often an open uplift task is posted.
@@ -142,11 +148,7 @@ const upliftReminder = 24 * time.Hour
 func (t *train) nextReminder(ctx workflow.Context) time.Duration {
 	var next time.Duration
 	for _, u := range t.openUplifts() {
-		last := u.Reminded
-		if last.IsZero() {
-			last = u.Since
-		}
-		d := last.Add(upliftReminder).Sub(workflow.Now(ctx))
+		d := u.due().Sub(workflow.Now(ctx))
 		if d < time.Second {
 			d = time.Second
 		}
