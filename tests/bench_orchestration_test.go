@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -27,6 +28,7 @@ import (
 	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/devserver"
 	"github.com/signalman/signalman/internal/pgtest"
+	"github.com/signalman/signalman/tests/e2e"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -221,6 +223,7 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 		b.Run(fmt.Sprintf("activity=%s", d), func(b *testing.B) {
 			acts.sleep.Store(int64(d))
 			var wall, busy time.Duration
+			var trips roundTrips
 			count := 0
 			for b.Loop() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -231,11 +234,18 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 				startReleases(ctx, b, rs, p, []string{version})
 				st, err := waitDone(ctx, c, workflows.ReleaseID(p.Product, version))
 				took := time.Since(t0)
-				cancel()
 				if err != nil || st.State != workflows.Succeeded {
 					b.Fatalf("%s: %s %v", version, st.State, err)
 				}
 				wall += took
+				rt := traceRelease(ctx, b, c, st)
+				cancel()
+				trips.tasks += rt.tasks
+				trips.queued += rt.queued
+				trips.handled += rt.handled
+				trips.activities += rt.activities
+				trips.dispatch += rt.dispatch
+				trips.local += rt.local
 				for _, r := range acts.take() {
 					busy += r.end.Sub(r.start)
 					count++
@@ -244,6 +254,12 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 			b.ReportMetric(float64(wall)/float64(busy), "overhead-ratio")
 			b.ReportMetric(ms(wall-busy)/float64(count), "overhead-ms/activity")
 			b.ReportMetric(float64(count)/float64(b.N), "activities/release")
+			n := float64(b.N)
+			b.ReportMetric(float64(trips.tasks)/n, "workflow-tasks/release")
+			b.ReportMetric(ms(trips.queued)/float64(trips.tasks), "task-queued-ms")
+			b.ReportMetric(ms(trips.handled)/float64(trips.tasks), "task-handled-ms")
+			b.ReportMetric(ms(trips.dispatch)/float64(max(trips.activities, 1)), "activity-dispatch-ms")
+			b.ReportMetric(float64(trips.local)/n, "local-activities/release")
 		})
 	}
 }
@@ -655,3 +671,64 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// roundTrips is where a release's orchestration time went, read from the
+// event times of its history and of its deploys' histories.
+type roundTrips struct {
+	// tasks are the workflow tasks; queued is the time from their
+	// scheduling to their start (dispatch to a worker's poll), handled
+	// from their start to their completion (the worker's work and the
+	// write of its commands).
+	tasks          int
+	queued         time.Duration
+	handled        time.Duration
+	activities     int
+	dispatch       time.Duration // activities' scheduled to started
+	local          int           // local activities (markers)
+	children       int
+	childStartWait time.Duration // child initiated to started
+}
+
+// traceRelease reads the histories of the release st and of its deploys.
+// With SIGNALMAN_BENCH_TIMELINE set, it also writes the release's
+// events, one a line with its offset from the first, to the test log.
+func traceRelease(ctx context.Context, tb testing.TB, c client.Client, st workflows.Status) roundTrips {
+	tb.Helper()
+	ids := []string{workflows.ReleaseID(st.Product, st.Version)}
+	for _, d := range st.Deploys {
+		ids = append(ids, workflows.DeployID(st.Product, st.Version, d.Env, d.Service))
+	}
+	var rt roundTrips
+	for _, id := range ids {
+		events, err := e2e.History(ctx, c, id, "")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		at := map[int64]time.Time{}
+		for _, e := range events {
+			t := e.GetEventTime().AsTime()
+			at[e.GetEventId()] = t
+			switch e.GetEventType() {
+			case enums.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+				rt.tasks++
+				rt.queued += t.Sub(at[e.GetWorkflowTaskStartedEventAttributes().GetScheduledEventId()])
+			case enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+				rt.handled += t.Sub(at[e.GetWorkflowTaskCompletedEventAttributes().GetStartedEventId()])
+			case enums.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+				rt.activities++
+				rt.dispatch += t.Sub(at[e.GetActivityTaskStartedEventAttributes().GetScheduledEventId()])
+			case enums.EVENT_TYPE_MARKER_RECORDED:
+				if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
+					rt.local++
+				}
+			case enums.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
+				rt.children++
+				rt.childStartWait += t.Sub(at[e.GetChildWorkflowExecutionStartedEventAttributes().GetInitiatedEventId()])
+			}
+			if os.Getenv("SIGNALMAN_BENCH_TIMELINE") != "" && id == ids[0] {
+				tb.Logf("%8.1f ms  %s", ms(t.Sub(events[0].GetEventTime().AsTime())), strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"))
+			}
+		}
+	}
+	return rt
+}

@@ -57,13 +57,20 @@ func claimEnv(ctx workflow.Context, product, env string, c contract.Claim, waiti
 // the workflow is being cancelled: an aborted release lets go at once.
 func letGoEnv(ctx workflow.Context, product, env, id string) error {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	return workflow.SignalExternalWorkflow(dctx, contract.EnvID(product, env), "", contract.EnvLetGo, id).Get(dctx, nil)
+	return signalEnv(dctx, product, env, contract.EnvLetGo, id).Get(dctx, nil)
 }
 
 // recordEnv tells env's record what runs there now.
 func recordEnv(ctx workflow.Context, product, env string, r contract.Running) error {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	return workflow.SignalExternalWorkflow(dctx, contract.EnvID(product, env), "", contract.EnvDeployed, r).Get(dctx, nil)
+	return signalEnv(dctx, product, env, contract.EnvDeployed, r).Get(dctx, nil)
+}
+
+// signalEnv sends env's record a signal and returns the future of its
+// delivery. Given a disconnected context, it is sent even while the
+// workflow is being cancelled.
+func signalEnv(ctx workflow.Context, product, env, signal string, arg any) workflow.Future {
+	return workflow.SignalExternalWorkflow(ctx, contract.EnvID(product, env), "", signal, arg)
 }
 
 // waitingFor says what a claimant waits for.

@@ -43,9 +43,30 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 		o.ScheduleToCloseTimeout = within
 	}
 	o.WaitForCancellation = true
-	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
+	var f workflow.Future
+	if a.Role == contract.Orchestrate && local(ctx) {
+		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			ScheduleToCloseTimeout: o.ScheduleToCloseTimeout,
+			StartToCloseTimeout:    o.StartToCloseTimeout,
+			RetryPolicy:            o.RetryPolicy,
+		}), name, req)
+	} else {
+		f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
+	}
 	if out == nil {
 		return f.Get(ctx, nil)
 	}
 	return f.Get(ctx, out)
+}
+
+// local says whether the orchestrate role's own activities (a freeze
+// check, a claim or a read of an environment's record, a list of releases)
+// run as local activities: in the workflow's worker, within its workflow
+// task, with their results recorded as markers. They need only the
+// Temporal client the orchestrator has, and each is idempotent, so running
+// one again after a lost workflow task is safe; as local activities they
+// save the server a workflow task, an activity dispatch and their events.
+// Releases recorded before run them as activities, as they were.
+func local(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, "local-orchestrate", workflow.DefaultVersion, 1) == 1
 }

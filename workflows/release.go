@@ -84,6 +84,12 @@ type release struct {
 	// came, by service.
 	claimed []string
 	before  map[string]map[string]contract.Running
+	// overlap is true for releases started since signals to an
+	// environment's record stopped holding the release up: a deploy's
+	// record and a let-go stay in flight while the release goes on, and
+	// inFlight holds them until they are known to be delivered.
+	overlap  bool
+	inFlight []*envSignal
 	// plan is the release's stages, from its pipeline's environments.
 	plan []stage
 }
@@ -122,6 +128,7 @@ func ReleaseWorkflow(ctx workflow.Context, in ReleaseInput) (Status, error) {
 	}
 	tagStops := workflow.GetVersion(ctx, "stoppable-tag", workflow.DefaultVersion, 1) == 1
 	r.safety = workflow.GetVersion(ctx, "safety-rules", workflow.DefaultVersion, 1) == 1
+	r.overlap = workflow.GetVersion(ctx, "overlap-env-signals", workflow.DefaultVersion, 1) == 1
 
 	for i := 0; i < len(r.plan); {
 		if r.st.Abort != nil {

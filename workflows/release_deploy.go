@@ -202,6 +202,8 @@ func (r *release) claimInWindow(ctx workflow.Context, stage, env string) error {
 		if !slices.Contains(r.claimed, env) {
 			r.claimed = append(r.claimed, env)
 		}
+		// A let-go of env still in flight would end this claim.
+		r.settle(ctx, env)
 		claim := contract.Claim{ID: workflow.GetInfo(ctx).WorkflowExecution.ID, Version: r.in.Version, At: workflow.Now(ctx)}
 		g, err := claimEnv(ctx, r.in.Pipeline.Product, env, claim, func(g contract.Grant) {
 			r.wait(ctx, stage, Waiting, waitingFor(env, g))
@@ -296,32 +298,82 @@ func (r *release) noDowngrade(env string) error {
 	return nil
 }
 
-// letGo ends the release's hold of env, or its wait for it.
+// letGo ends the release's hold of env, or its wait for it. Since
+// overlap, what the release told env's record before is delivered first,
+// and the let-go itself is left in flight: settle waits for it.
 func (r *release) letGo(ctx workflow.Context, env string) {
 	i := slices.Index(r.claimed, env)
 	if i < 0 {
 		return
 	}
 	r.claimed = slices.Delete(r.claimed, i, i+1)
-	if err := letGoEnv(ctx, r.in.Pipeline.Product, env, workflow.GetInfo(ctx).WorkflowExecution.ID); err != nil {
-		r.log.Warn("environment not let go", "env", env, "error", err)
+	if !r.overlap {
+		if err := letGoEnv(ctx, r.in.Pipeline.Product, env, workflow.GetInfo(ctx).WorkflowExecution.ID); err != nil {
+			r.log.Warn("environment not let go", "env", env, "error", err)
+		}
+		return
 	}
+	// Signals to one workflow may arrive in any order: the record must
+	// know what runs before the next holder's grant tells it.
+	r.settle(ctx, env)
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	r.inFlight = append(r.inFlight, &envSignal{env: env, what: "environment not let go",
+		f: signalEnv(dctx, r.in.Pipeline.Product, env, contract.EnvLetGo, workflow.GetInfo(ctx).WorkflowExecution.ID)})
 }
 
-// letGoAll lets go of every environment the release holds or waits for.
+// letGoAll lets go of every environment the release holds or waits for,
+// and waits until every signal to an environment's record is delivered.
 func (r *release) letGoAll(ctx workflow.Context) {
 	for len(r.claimed) > 0 {
 		r.letGo(ctx, r.claimed[0])
 	}
+	r.settle(ctx, "")
 }
 
-// record tells env's record that run runs there now.
+// record tells env's record that run runs there now. Since overlap the
+// signal is left in flight, so that the next service's deploy starts in
+// the same workflow task.
 func (r *release) record(ctx workflow.Context, env string, run contract.Running) {
 	if run.Since.IsZero() {
 		run.Since = workflow.Now(ctx)
 	}
+	if r.overlap {
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		r.inFlight = append(r.inFlight, &envSignal{env: env, what: "deploy not recorded", service: run.Service,
+			f: signalEnv(dctx, r.in.Pipeline.Product, env, contract.EnvDeployed, run)})
+		return
+	}
 	if err := recordEnv(ctx, r.in.Pipeline.Product, env, run); err != nil {
 		r.log.Warn("deploy not recorded", "env", env, "service", run.Service, "error", err)
+	}
+}
+
+// envSignal is a signal to an environment's record not yet known to be
+// delivered.
+type envSignal struct {
+	env, what, service string
+	f                  workflow.Future
+}
+
+// settle waits until the signals in flight to env's record (to every
+// record, when env is "") are delivered, and logs those that failed. The
+// deploys of a wave settle at once, each its own environment: a signal
+// leaves the list only once delivered.
+func (r *release) settle(ctx workflow.Context, env string) {
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	for {
+		i := slices.IndexFunc(r.inFlight, func(s *envSignal) bool { return env == "" || s.env == env })
+		if i < 0 {
+			return
+		}
+		s := r.inFlight[i]
+		err := s.f.Get(ctx, nil)
+		if k := slices.Index(r.inFlight, s); k >= 0 {
+			r.inFlight = slices.Delete(r.inFlight, k, k+1)
+			if err != nil {
+				r.log.Warn(s.what, "env", s.env, "service", s.service, "error", err)
+			}
+		}
 	}
 }
 
