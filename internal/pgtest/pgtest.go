@@ -37,6 +37,8 @@ type Server struct {
 	Addr string
 	// User and Password are the superuser's credentials.
 	User, Password string
+	// data is the server's data directory.
+	data string
 }
 
 // URL is the address of database on s for a client, with TLS off:
@@ -50,6 +52,21 @@ func (s *Server) URL(database string) string {
 		RawQuery: "sslmode=disable",
 	}
 	return u.String()
+}
+
+// PID is the process ID of the server's postmaster, the parent of every
+// backend process, from the postmaster.pid file of its data directory.
+func (s *Server) PID() (int, error) {
+	b, err := os.ReadFile(filepath.Join(s.data, "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("PostgreSQL's process ID: %w", err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return 0, fmt.Errorf("PostgreSQL's process ID: postmaster.pid begins %q", first)
+	}
+	return pid, nil
 }
 
 // Start starts a PostgreSQL server that lives until t ends, then is stopped
@@ -96,7 +113,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Logf("PostgreSQL from %s at %s, ready in %v", bin, addr, time.Since(began).Round(time.Millisecond))
-	return &Server{Addr: addr, User: superuser, Password: password}
+	return &Server{Addr: addr, User: superuser, Password: password, data: pg.data}
 }
 
 // findBinDir returns the first directory holding initdb, pg_ctl and

@@ -1,10 +1,13 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +41,32 @@ func TestStartServesPasswordLogins(t *testing.T) {
 	defer bad.Close()
 	if err := bad.PingContext(ctx); err == nil {
 		t.Error("a wrong password was accepted")
+	}
+}
+
+func TestPIDIsTheBackendsParent(t *testing.T) {
+	s := Start(t)
+	db, err := sql.Open("postgres", s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var backend int
+	if err := db.QueryRow("SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		t.Fatal(err)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backend), "stat"))
+	if err != nil {
+		t.Skipf("no /proc to read the backend's parent from: %v", err)
+	}
+	// The parent is the fourth field, after the command in parentheses.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	pid, err := s.PID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fields[1] != strconv.Itoa(pid) {
+		t.Errorf("PID() = %d, but the backend's parent is %s", pid, fields[1])
 	}
 }
 
