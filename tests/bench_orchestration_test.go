@@ -725,8 +725,9 @@ func traceRelease(ctx context.Context, tb testing.TB, c client.Client, st workfl
 				rt.children++
 				rt.childStartWait += t.Sub(at[e.GetChildWorkflowExecutionStartedEventAttributes().GetInitiatedEventId()])
 			}
-			if os.Getenv("SIGNALMAN_BENCH_TIMELINE") != "" && id == ids[0] {
-				tb.Logf("%8.1f ms  %s", ms(t.Sub(events[0].GetEventTime().AsTime())), strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"))
+			if os.Getenv("SIGNALMAN_BENCH_TIMELINE") != "" {
+				tb.Logf("%8.1f ms  %s %s", ms(t.Sub(events[0].GetEventTime().AsTime())), strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"),
+					e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
 			}
 		}
 	}
