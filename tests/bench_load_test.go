@@ -346,8 +346,8 @@ func (l *load) waitAtGates(ctx context.Context, b *testing.B, n int, began time.
 }
 
 // signOff signs every release off and waits until each has ended: the
-// first few one at a time, each once the previous one's next activity has
-// started, then the rest in bursts. It returns the times from each signoff
+// first few one at a time, each once the previous one has ended (what one
+// person's signoff meets while the others wait), then the rest in bursts. It returns the times from each signoff
 // to the next activity's start, of the first few (single) and of the rest
 // (burst), and how many releases did not succeed.
 //
@@ -365,6 +365,16 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 			b.Errorf(format, args...)
 		}
 	}
+	wait := func(r loadRelease) {
+		var st workflows.Status
+		err := l.c.GetWorkflow(ctx, r.id, "").Get(ctx, &st)
+		if err == nil && st.State != workflows.Succeeded {
+			err = fmt.Errorf("ended %s: %s", st.State, st.Error)
+		}
+		if err != nil {
+			fail("%s: %v", r.id, err)
+		}
+	}
 	// Releases end in about the order they are signed off in: a few
 	// waiters, each on one release at a time, see them all.
 	sent := make(chan loadRelease, len(rels))
@@ -372,20 +382,15 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 	for range 16 {
 		waiters.Go(func() {
 			for r := range sent {
-				var st workflows.Status
-				err := l.c.GetWorkflow(ctx, r.id, "").Get(ctx, &st)
-				if err == nil && st.State != workflows.Succeeded {
-					err = fmt.Errorf("ended %s: %s", st.State, st.Error)
-				}
-				if err != nil {
-					fail("%s: %v", r.id, err)
-				}
+				wait(r)
 			}
 		})
 	}
-	// signOne signs release j off and returns at once; measured closes
-	// once its sample is in into, or there will be none.
-	signOne := func(j int, into *[]time.Duration) (measured <-chan struct{}) {
+	// signOne signs release j off and returns at once, leaving the wait
+	// for its end to the waiters if waiters is set; measured closes once
+	// its sample is in into, or there will be none. It says whether the
+	// signoff was taken.
+	signOne := func(j int, into *[]time.Duration, waiters bool) (measured <-chan struct{}, ok bool) {
 		r := rels[j]
 		done := make(chan struct{})
 		if j >= len(l.pipelines) {
@@ -403,9 +408,11 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 			l.claimedProd(r.id)
 			fail("signoff of %s: %v", r.id, err)
 			close(done)
-			return done
+			return done, false
 		}
-		sent <- r
+		if waiters {
+			sent <- r
+		}
 		go func() {
 			defer close(done)
 			select {
@@ -417,11 +424,14 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 				fail("%s: no activity in 10 minutes after its signoff", r.id)
 			}
 		}()
-		return done
+		return done, true
 	}
 	first := min(l.cfg.single, len(rels))
 	for j := range first {
-		<-signOne(j, &single)
+		if measured, ok := signOne(j, &single, false); ok {
+			<-measured
+			wait(rels[j])
+		}
 	}
 	began := time.Now()
 	var measuring sync.WaitGroup
@@ -429,7 +439,7 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 		var sends sync.WaitGroup
 		for j := i; j < min(i+l.cfg.burst, len(rels)); j++ {
 			sends.Go(func() {
-				measured := signOne(j, &burst)
+				measured, _ := signOne(j, &burst, true)
 				measuring.Go(func() { <-measured })
 			})
 		}
