@@ -285,8 +285,15 @@ type standIns struct {
 	// hold, when set before the worker starts, is called at every activity
 	// start and may block it until the test lets it go.
 	hold func(ctx context.Context, name, workflowID string)
+	// onClaimed, when set before the worker starts, sees every claim of an
+	// environment that the real ClaimEnv has put in the environment's
+	// record, granted or in line.
+	onClaimed func(req contract.ClaimRequest)
 	// orchestrators stop the orchestrate workers orchestration started.
 	orchestrators []func()
+	// untracked, when set, keeps no runs for take: a load of thousands of
+	// releases would otherwise hold all of them in memory.
+	untracked bool
 
 	mu    sync.Mutex
 	runs  []orchRun
@@ -310,6 +317,9 @@ func (s *standIns) run(ctx context.Context, name string) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if s.untracked {
+		return nil
 	}
 	r.end = time.Now()
 	s.mu.Lock()
@@ -456,9 +466,18 @@ func orchestration(tb testing.TB, acts *standIns, db string, orchestrators int) 
 			tb.Errorf("stop Temporal: %v", err)
 		}
 	})
+	return orchestrationOn(tb, acts, srv.FrontendAddr(), orchestrators)
+}
+
+// orchestrationOn starts the workers orchestration starts, on the Temporal
+// server at addr, and returns their first client.
+func orchestrationOn(tb testing.TB, acts *standIns, addr string, orchestrators int) client.Client {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	// Only errors: a hundred releases log too much at info level.
 	logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.FrontendAddr(), Logger: logger})
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Logger: logger})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -476,7 +495,7 @@ func orchestration(tb testing.TB, acts *standIns, db string, orchestrators int) 
 		for i := range n {
 			wc := c
 			if i > 0 {
-				if wc, err = client.DialContext(ctx, client.Options{HostPort: srv.FrontendAddr(), Logger: logger}); err != nil {
+				if wc, err = client.DialContext(ctx, client.Options{HostPort: addr, Logger: logger}); err != nil {
 					tb.Fatal(err)
 				}
 				tb.Cleanup(wc.Close)
@@ -506,7 +525,17 @@ func startOrchestrator(tb testing.TB, c client.Client, acts *standIns) (stop fun
 	// Claiming an environment is real: it talks to the environment's
 	// record in this server.
 	envs := &activities.Envs{Client: c}
-	w.RegisterActivityWithOptions(envs.ClaimEnv, activity.RegisterOptions{Name: contract.ClaimEnvName})
+	claim := envs.ClaimEnv
+	if acts.onClaimed != nil {
+		claim = func(ctx context.Context, req contract.ClaimRequest) (contract.Grant, error) {
+			g, err := envs.ClaimEnv(ctx, req)
+			if err == nil {
+				acts.onClaimed(req)
+			}
+			return g, err
+		}
+	}
+	w.RegisterActivityWithOptions(claim, activity.RegisterOptions{Name: contract.ClaimEnvName})
 	w.RegisterActivityWithOptions(envs.ReadEnv, activity.RegisterOptions{Name: contract.ReadEnvName})
 	acts.register(w, contract.Orchestrate)
 	if err := w.Start(); err != nil {
@@ -647,8 +676,11 @@ func goMemory() uint64 {
 }
 
 // procStatusKiB reads a "kB" field of /proc/self/status, where there is one.
-func procStatusKiB(field string) (int, bool) {
-	f, err := os.Open("/proc/self/status")
+func procStatusKiB(field string) (int, bool) { return pidStatusKiB("self", field) }
+
+// pidStatusKiB reads a "kB" field of /proc/PID/status, where there is one.
+func pidStatusKiB(pid, field string) (int, bool) {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0, false
 	}
