@@ -19,6 +19,7 @@ import (
 	"github.com/signalman/signalman/internal/config"
 	"github.com/signalman/signalman/internal/contract"
 	"github.com/signalman/signalman/internal/pgtest"
+	"github.com/signalman/signalman/worker/app"
 	"github.com/signalman/signalman/workflows"
 	"github.com/signalman/signalman/workflows/control"
 )
@@ -83,7 +84,7 @@ type loadConfig struct {
 }
 
 // loadConfigFromEnv reads SIGNALMAN_LOAD_RELEASES (10000), _PRODUCTS (100),
-// _CACHED_WORKFLOWS (10000, the worker's default), _START_RATE (releases a
+// _CACHED_WORKFLOWS (app.DefaultMaxCachedWorkflows, the worker's default), _START_RATE (releases a
 // minute, 0: unbounded; 250), _STARTERS (8), _SINGLE (50), _BURST (200)
 // and _PAUSE (1s).
 func loadConfigFromEnv(b *testing.B) loadConfig {
@@ -101,7 +102,7 @@ func loadConfigFromEnv(b *testing.B) loadConfig {
 	cfg := loadConfig{
 		releases:  max(num("RELEASES", 10000), 1),
 		products:  max(num("PRODUCTS", 100), 1),
-		cached:    max(num("CACHED_WORKFLOWS", 10000), 1),
+		cached:    max(num("CACHED_WORKFLOWS", app.DefaultMaxCachedWorkflows), 1),
 		startRate: num("START_RATE", 250),
 		starters:  max(num("STARTERS", 8), 1),
 		single:    num("SINGLE", 50),
@@ -194,7 +195,7 @@ func (l *load) run(b *testing.B) {
 	rels := l.releases()
 	b.Logf("%d releases of %d products, sticky cache %d, start rate %d a minute (0: unbounded) by %d starters, %d signoffs one at a time, then bursts of %d every %s",
 		len(rels), len(l.pipelines), l.cfg.cached, l.cfg.startRate, l.cfg.starters, l.cfg.single, l.cfg.burst, l.cfg.pause)
-	loadAvg(b, "start")
+	logLoad(b, "start")
 	mem := sampleMemory(l.server.pid)
 	cpu := []cpuSample{sampleCPU(l.server.pid)}
 	began := time.Now()
@@ -203,7 +204,7 @@ func (l *load) run(b *testing.B) {
 	l.waitAtGates(ctx, b, len(rels), began, mem)
 	toGate := time.Since(began)
 	cpu = append(cpu, sampleCPU(l.server.pid))
-	loadAvg(b, "all at the gates")
+	logLoad(b, "all at the gates")
 	if err := <-starting; err != nil {
 		b.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func (l *load) run(b *testing.B) {
 	single, burst, failed := l.signOff(ctx, b, rels)
 	total := time.Since(began)
 	cpu = append(cpu, sampleCPU(l.server.pid))
-	loadAvg(b, "all done")
+	logLoad(b, "all done")
 	peak := mem.stop()
 	b.Logf("CPU to the gates: %s", cpu[0].share(cpu[1]))
 	b.Logf("CPU signing off to done: %s", cpu[1].share(cpu[2]))
@@ -445,7 +446,7 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 		}
 		sends.Wait()
 		if (i-first)/l.cfg.burst%10 == 9 {
-			fmt.Fprintf(os.Stderr, "load: %s signed off %d of %d, load average %s\n", time.Since(began).Round(time.Second), min(i+l.cfg.burst, len(rels)), len(rels), readLoadAvg())
+			fmt.Fprintf(os.Stderr, "load: %s signed off %d of %d, load average %s\n", time.Since(began).Round(time.Second), min(i+l.cfg.burst, len(rels)), len(rels), loadAvg())
 		}
 		time.Sleep(l.cfg.pause)
 	}
@@ -499,7 +500,7 @@ func (l *load) checkHistories(ctx context.Context, b *testing.B, rels []loadRele
 func progress(b *testing.B, what string, began time.Time, done int64, n int, mem *memSampler) {
 	took := time.Since(began)
 	line := fmt.Sprintf("load: %s %s: %d of %d (%.0f a minute), heap %d MiB, RSS %d MiB, load average %s",
-		took.Round(time.Second), what, done, n, float64(done)/took.Minutes(), goMemory()>>20, mem.rss()>>10, readLoadAvg())
+		took.Round(time.Second), what, done, n, float64(done)/took.Minutes(), goMemory()>>20, mem.rss()>>10, loadAvg())
 	fmt.Fprintln(os.Stderr, line)
 	if int(done) >= n {
 		b.Log(line)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -150,45 +149,10 @@ type cpuSample struct {
 }
 
 func sampleCPU(serverPID int) cpuSample {
-	return cpuSample{at: time.Now(), worker: procCPU("self"), server: procCPU(strconv.Itoa(serverPID)), machine: machineCPU()}
-}
-
-// userHZ is the unit of the CPU times in /proc: 1/100 s on Linux.
-const userHZ = 10 * time.Millisecond
-
-// procCPU is the user and system time a process has used, from
-// /proc/PID/stat (fields 14 and 15, after the parenthesised name).
-func procCPU(pid string) time.Duration {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0
-	}
-	_, rest, _ := bytes.Cut(b, []byte(") "))
-	f := strings.Fields(string(rest))
-	if len(f) < 13 {
-		return 0
-	}
-	user, _ := strconv.ParseInt(f[11], 10, 64)
-	sys, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(user+sys) * userHZ
-}
-
-// machineCPU is the time every core together has been busy, from the
-// first line of /proc/stat: everything but idle and iowait.
-func machineCPU() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	var busy int64
-	for i, f := range strings.Fields(string(line))[1:] {
-		n, _ := strconv.ParseInt(f, 10, 64)
-		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is in user already
-			busy += n
-		}
-	}
-	return time.Duration(busy) * userHZ
+	worker, _ := ownCPU(os.Getpid())
+	server, _ := ownCPU(serverPID)
+	machine, _ := machineCPU()
+	return cpuSample{at: time.Now(), worker: worker, server: server, machine: machine}
 }
 
 // cores is the average number of cores busy with used over wall.
@@ -205,19 +169,9 @@ func (a cpuSample) share(b cpuSample) string {
 		wall.Round(time.Second), a.workerCores(b), a.serverCores(b), cores(rest, wall), runtime.NumCPU())
 }
 
-// readLoadAvg is the machine's load average over 1, 5 and 15 minutes.
-func readLoadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
-}
-
-// loadAvg logs the load average, and tells it on stderr as it happens.
-func loadAvg(b *testing.B, when string) {
-	line := fmt.Sprintf("load average at %s: %s", when, readLoadAvg())
+// logLoad logs the load average, and tells it on stderr as it happens.
+func logLoad(b *testing.B, when string) {
+	line := fmt.Sprintf("load average at %s: %s", when, loadAvg())
 	fmt.Fprintln(os.Stderr, "load: "+line)
 	b.Log(line)
 }

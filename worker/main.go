@@ -42,7 +42,7 @@ func main() {
 	fs.DurationVar(&cfg.DORA.Every, "dora-every", time.Minute, "how often the DORA gauges served with --metrics are recomputed")
 	doraWindow := fs.String("dora-window", "30d", "how far back the DORA gauges look: days (30d), hours (12h) or a Go duration")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
-	fs.IntVar(&cfg.MaxCachedWorkflows, "max-cached-workflows", 10000, "workflows kept in memory between their events (the sticky cache); a release evicted from it is rebuilt from its history at its next event, so a smaller cache trades memory for replay time")
+	fs.IntVar(&cfg.MaxCachedWorkflows, "max-cached-workflows", app.DefaultMaxCachedWorkflows, "workflows kept in memory between their events (the sticky cache); a release evicted from it is rebuilt from its history at its next event, so a smaller cache trades memory for replay time")
 	fs.Parse(os.Args[1:])
 	if cfg.MaxCachedWorkflows < 1 {
 		fmt.Fprintf(os.Stderr, "worker: --max-cached-workflows %d: want at least 1\n", cfg.MaxCachedWorkflows)

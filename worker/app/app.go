@@ -26,6 +26,13 @@ import (
 	"github.com/signalman/signalman/workflows"
 )
 
+// DefaultMaxCachedWorkflows is the sticky cache's size unless set: at
+// about 117 KiB of RSS a cached release over some 170 MiB of its own, it
+// keeps an orchestrate worker near 0.75 GiB however many releases wait
+// (the SDK's default, 10,000, would take about 1.3 GiB; BENCHMARKS.md,
+// "Waiting releases on one worker").
+const DefaultMaxCachedWorkflows = 5000
+
 // Config is how a worker runs.
 type Config struct {
 	Conn connect.Options
@@ -66,7 +73,7 @@ type Config struct {
 	// SecretsDir is where the deploy role reads the services' secrets.
 	SecretsDir string
 	// MaxCachedWorkflows bounds the workflows this process keeps in its
-	// sticky cache (0: the SDK's default, 10,000); a release evicted from
+	// sticky cache (0: DefaultMaxCachedWorkflows); a release evicted from
 	// it is rebuilt from its history at its next event.
 	MaxCachedWorkflows int
 	// DB, with Dev, keeps the embedded server's state in PostgreSQL (a
@@ -112,10 +119,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.MaxCachedWorkflows < 0 {
 		return &UsageError{fmt.Errorf("--max-cached-workflows %d: want at least 1", cfg.MaxCachedWorkflows)}
 	}
-	if cfg.MaxCachedWorkflows > 0 {
-		// Process-wide, and read when the first worker starts.
-		worker.SetStickyWorkflowCacheSize(cfg.MaxCachedWorkflows)
+	if cfg.MaxCachedWorkflows == 0 {
+		cfg.MaxCachedWorkflows = DefaultMaxCachedWorkflows
 	}
+	// Process-wide, and read when the first worker starts.
+	worker.SetStickyWorkflowCacheSize(cfg.MaxCachedWorkflows)
 	serves, err := contract.ParseRoles(cfg.Roles, cfg.Environments)
 	if err != nil {
 		return &UsageError{err}
