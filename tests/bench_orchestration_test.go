@@ -238,14 +238,8 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 					b.Fatalf("%s: %s %v", version, st.State, err)
 				}
 				wall += took
-				rt := traceRelease(ctx, b, c, st)
+				trips.add(traceRelease(ctx, b, c, st))
 				cancel()
-				trips.tasks += rt.tasks
-				trips.queued += rt.queued
-				trips.handled += rt.handled
-				trips.activities += rt.activities
-				trips.dispatch += rt.dispatch
-				trips.local += rt.local
 				for _, r := range acts.take() {
 					busy += r.end.Sub(r.start)
 					count++
@@ -711,14 +705,22 @@ type roundTrips struct {
 	// scheduling to their start (dispatch to a worker's poll), handled
 	// from their start to their completion (the worker's work and the
 	// write of its commands).
-	tasks          int
-	queued         time.Duration
-	handled        time.Duration
-	activities     int
-	dispatch       time.Duration // activities' scheduled to started
-	local          int           // local activities (markers)
-	children       int
-	childStartWait time.Duration // child initiated to started
+	tasks      int
+	queued     time.Duration
+	handled    time.Duration
+	activities int
+	dispatch   time.Duration // activities' scheduled to started
+	local      int           // local activities (markers)
+}
+
+// add counts o's round trips in t's.
+func (t *roundTrips) add(o roundTrips) {
+	t.tasks += o.tasks
+	t.queued += o.queued
+	t.handled += o.handled
+	t.activities += o.activities
+	t.dispatch += o.dispatch
+	t.local += o.local
 }
 
 // traceRelease reads the histories of the release st and of its deploys.
@@ -753,9 +755,6 @@ func traceRelease(ctx context.Context, tb testing.TB, c client.Client, st workfl
 				if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
 					rt.local++
 				}
-			case enums.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
-				rt.children++
-				rt.childStartWait += t.Sub(at[e.GetChildWorkflowExecutionStartedEventAttributes().GetInitiatedEventId()])
 			}
 			if os.Getenv("SIGNALMAN_BENCH_TIMELINE") != "" {
 				tb.Logf("%8.1f ms  %s %s", ms(t.Sub(events[0].GetEventTime().AsTime())), strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"),
