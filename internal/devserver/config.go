@@ -194,6 +194,18 @@ func staticHosts(top topology, p ports) temporal.ServerOption {
 	})
 }
 
+// transferReadsPerSecond bounds how often a history shard reads its new
+// transfer tasks: the pushes of workflow and activity tasks to matching,
+// child starts and completions, signals to other workflows. Temporal's
+// default, 20 reads a second with a burst of 20, is meant for clusters of
+// hundreds of shards; on the few shards here, one release's steps alone
+// ask for more than 20 a second once its steps are shorter than about
+// 100 ms, and each chained task then waits up to 50 ms for the next read
+// (BENCHMARKS.md, "Orchestration overhead"). A read is made only when the
+// shard has new tasks, so a higher bound costs nothing when idle; under
+// load one read takes up to 100 tasks.
+const transferReadsPerSecond = 1000
+
 // dynamicConfig holds the settings that differ from the server's defaults.
 func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
@@ -203,5 +215,7 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// Stated, not changed: Start waits this long for new search attributes.
 		dynamicconfig.NamespaceCacheRefreshInterval.Key(): namespaceRefresh,
+		// One release's chained steps are not held to 20 reads a second.
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): transferReadsPerSecond,
 	}
 }
