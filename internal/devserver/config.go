@@ -200,11 +200,12 @@ func staticHosts(top topology, p ports) temporal.ServerOption {
 // default, 20 reads a second with a burst of 20, is meant for clusters of
 // hundreds of shards; on the few shards here, one release's steps alone
 // ask for more than 20 a second once its steps are shorter than about
-// 100 ms, and each chained task then waits up to 50 ms for the next read
-// (BENCHMARKS.md, "Orchestration overhead"). A read is made only when the
-// shard has new tasks, so a higher bound costs nothing when idle; under
-// load one read takes up to 100 tasks.
-const transferReadsPerSecond = 1000
+// 100 ms, and each chained task then waits up to 50 ms for the next read.
+// A read is made only when the shard has new tasks. Measured
+// (BENCHMARKS.md, "Orchestration overhead"): 100 takes nearly all of the
+// wait away (1,000 does little more) and costs little of a saturated
+// server's throughput, where each read gathers more tasks.
+const transferReadsPerSecond = 100
 
 // dynamicConfig holds the settings that differ from the server's defaults.
 func dynamicConfig() dynamicconfig.StaticClient {
