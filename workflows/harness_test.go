@@ -87,6 +87,9 @@ type harness struct {
 	fail map[string]string
 	// block makes the named activity wait for its context to end.
 	block map[string]bool
+	// retryAfter makes the named activity's first attempt fail with a
+	// retryable error that asks to be retried after the given time.
+	retryAfter map[string]time.Duration
 	// verdicts are the canary judge's answers, in order.
 	verdicts []string
 	// pending counts updates not answered yet.
@@ -282,10 +285,14 @@ func (h *harness) record(ctx context.Context, name string, req any) error {
 	h.calls = append(h.calls, call{name: name, at: h.env.Now(), req: req})
 	msg, fail := h.fail[name]
 	block := h.block[name]
+	after := h.retryAfter[name]
 	h.mu.Unlock()
 	if block {
 		<-ctx.Done()
 		return ctx.Err()
+	}
+	if after > 0 && activity.GetInfo(ctx).Attempt == 1 {
+		return temporal.NewApplicationErrorWithOptions(name+" is overloaded", "Overloaded", temporal.ApplicationErrorOptions{NextRetryDelay: after})
 	}
 	if fail {
 		return temporal.NewNonRetryableApplicationError(msg, "TestFailure", nil)

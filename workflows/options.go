@@ -45,11 +45,7 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 	o.WaitForCancellation = true
 	var f workflow.Future
 	if a.Role == contract.Orchestrate && local(ctx) {
-		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-			ScheduleToCloseTimeout: o.ScheduleToCloseTimeout,
-			StartToCloseTimeout:    o.StartToCloseTimeout,
-			RetryPolicy:            o.RetryPolicy,
-		}), name, req)
+		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localOptions(o)), name, req)
 	} else {
 		f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
 	}
@@ -57,6 +53,28 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 		return f.Get(ctx, nil)
 	}
 	return f.Get(ctx, out)
+}
+
+// localRetryFor is how long a local activity with no time limit of its own
+// keeps retrying: longer than any release waits, as an activity with none
+// retries until it succeeds.
+const localRetryFor = 30 * 24 * time.Hour
+
+// localOptions are an activity's options for running it locally. The SDK
+// ends a local activity's retries at its start-to-close timeout when no
+// schedule-to-close timeout is set, where an activity retries without
+// end: one claim that waited over a minute for an overloaded server
+// failed its release.
+func localOptions(o workflow.ActivityOptions) workflow.LocalActivityOptions {
+	lo := workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: o.ScheduleToCloseTimeout,
+		StartToCloseTimeout:    o.StartToCloseTimeout,
+		RetryPolicy:            o.RetryPolicy,
+	}
+	if lo.ScheduleToCloseTimeout == 0 {
+		lo.ScheduleToCloseTimeout = localRetryFor
+	}
+	return lo
 }
 
 // local says whether the orchestrate role's own activities (a freeze

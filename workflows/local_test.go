@@ -1,0 +1,35 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/signalman/signalman/internal/contract"
+)
+
+// TestLocal_claim_retries_past_its_start_to_close: a claim of an
+// environment, run as a local activity, whose first attempt fails and asks
+// to be retried after longer than the claim's start-to-close timeout (a
+// minute) is retried, as it would be as an activity, and the release
+// goes on. The SDK would otherwise end its retries at that timeout and
+// fail the release.
+func TestLocal_claim_retries_past_its_start_to_close(t *testing.T) {
+	h := newHarness(t, thursday2pm)
+	h.retryAfter = map[string]time.Duration{contract.ClaimEnvName: 2 * time.Minute}
+	h.approveAll(30*time.Minute, time.Hour)
+	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
+	st, err := h.result()
+	if err != nil {
+		t.Fatalf("release failed: %v", err)
+	}
+	if st.State != Succeeded {
+		t.Fatalf("state = %s: %s", st.State, st.Error)
+	}
+	claims := h.called(contract.ClaimEnvName)
+	if len(claims) < 2 {
+		t.Fatalf("ClaimEnv ran %d times, want a failed first attempt and its retry", len(claims))
+	}
+	if gap := claims[1].at.Sub(claims[0].at); gap < 2*time.Minute {
+		t.Errorf("the retry came %s after the first attempt, want the 2m0s it asked for", gap)
+	}
+}
