@@ -14,7 +14,11 @@ import (
 // goes on. The SDK would otherwise end its retries at that timeout and
 // fail the release.
 func TestLocal_claim_retries_past_its_start_to_close(t *testing.T) {
-	h := newHarness(t, thursday2pm)
+	// The SDK ends a local activity's retries at the time it was first
+	// scheduled, by the workflow's clock, plus its schedule-to-close
+	// timeout, and measures that against the real clock: the test's
+	// clock starts now.
+	h := newHarness(t, time.Now())
 	h.retryAfter = map[string]time.Duration{contract.ClaimEnvName: 2 * time.Minute}
 	h.approveAll(30*time.Minute, time.Hour)
 	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))

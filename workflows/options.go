@@ -56,9 +56,13 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 }
 
 // localRetryFor is how long a local activity with no time limit of its own
-// keeps retrying: longer than any release waits, as an activity with none
-// retries until it succeeds.
-const localRetryFor = 30 * 24 * time.Hour
+// keeps retrying: long enough to ride out an overloaded server (claims
+// waited over a minute in the 10,000-release load), short enough that a
+// record that never answers fails the release, naming it. An activity
+// would retry without end, and show its attempts in `signalman status`;
+// a local activity's retries are not among the pending activities status
+// reads, so a release retrying one for days would wait unseen.
+const localRetryFor = 15 * time.Minute
 
 // localOptions are an activity's options for running it locally. The SDK
 // ends a local activity's retries at its start-to-close timeout when no
@@ -72,7 +76,7 @@ func localOptions(o workflow.ActivityOptions) workflow.LocalActivityOptions {
 		RetryPolicy:            o.RetryPolicy,
 	}
 	if lo.ScheduleToCloseTimeout == 0 {
-		lo.ScheduleToCloseTimeout = localRetryFor
+		lo.ScheduleToCloseTimeout = max(localRetryFor, o.StartToCloseTimeout)
 	}
 	return lo
 }
