@@ -378,6 +378,21 @@ func (h *harness) status() Status {
 	return st
 }
 
+// succeeded runs the release and returns its final status, ending the
+// test unless it succeeded.
+func (h *harness) succeeded(in ReleaseInput) Status {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(ReleaseWorkflow, in)
+	st, err := h.result()
+	if err != nil {
+		h.t.Fatalf("release failed: %v", err)
+	}
+	if st.State != Succeeded {
+		h.t.Fatalf("state = %s: %s", st.State, st.Error)
+	}
+	return st
+}
+
 // result returns the final status and the workflow's error.
 func (h *harness) result() (Status, error) {
 	if !h.env.IsWorkflowCompleted() {

@@ -37,14 +37,7 @@ func (h *harness) firstProdDeploy() time.Time {
 func TestRelease_goes_through_every_stage_in_order(t *testing.T) {
 	h := newHarness(t, thursday2pm)
 	h.approveAll(30*time.Minute, time.Hour)
-	h.env.ExecuteWorkflow(ReleaseWorkflow, input(t, nil))
-	st, err := h.result()
-	if err != nil {
-		t.Fatalf("release failed: %v", err)
-	}
-	if st.State != Succeeded {
-		t.Fatalf("state = %s", st.State)
-	}
+	st := h.succeeded(input(t, nil))
 	for _, s := range st.Stages {
 		want := Done
 		if s.Name == StageAnnounce {
