@@ -104,9 +104,9 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 		}
 	}
 	if len(single) > 0 {
-		lat := slices.Sorted(slices.Values(single))
+		p50, p95, top := spread(single)
 		fmt.Fprintf(os.Stderr, "load: %d signed off one at a time: gate message to next activity p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
-			len(lat), ms(percentile(lat, 50)), ms(percentile(lat, 95)), ms(lat[len(lat)-1]))
+			len(single), p50, p95, top)
 	}
 	began := time.Now()
 	var measuring sync.WaitGroup
@@ -128,4 +128,11 @@ func (l *load) signOff(ctx context.Context, b *testing.B, rels []loadRelease) (s
 	waiters.Wait()
 	measuring.Wait()
 	return single, burst, bad.Load()
+}
+
+// spread is the median, the 95th percentile and the largest of lat, in
+// milliseconds; lat must not be empty.
+func spread(lat []time.Duration) (p50, p95, top float64) {
+	s := slices.Sorted(slices.Values(lat))
+	return ms(percentile(s, 50)), ms(percentile(s, 95)), ms(s[len(s)-1])
 }
