@@ -87,7 +87,7 @@ func changes(prev *workflows.Status, st workflows.Status) []string {
 	}
 	for _, r := range st.Retrying {
 		line := "retrying " + retryLine(r)
-		if r.NoWorker != "" && r.LastFailure == "" {
+		if !retries(r) {
 			line = retryLine(r)
 		} else if !r.NextAttempt.IsZero() {
 			line += "; next try at " + r.NextAttempt.Local().Format("15:04:05")
@@ -135,6 +135,9 @@ func waiting(state string) bool {
 // retryLine says which step is failing, how often and why:
 // "Tag (attempt 11): clone ...: fatal: repository ... does not exist".
 func retryLine(r workflows.Retry) string {
+	if !r.LocalSince.IsZero() {
+		return fmt.Sprintf("%s has run in the orchestrate worker since %s (a local activity: the server does not see its attempts)", r.Activity, r.LocalSince.Local().Format("15:04:05"))
+	}
 	if r.NoWorker != "" && r.LastFailure == "" {
 		return fmt.Sprintf("%s waits for a worker: %s", r.Activity, r.NoWorker)
 	}
@@ -145,10 +148,16 @@ func retryLine(r workflows.Retry) string {
 	return line
 }
 
+// retries says whether r is known to be retrying after a failure, rather
+// than waiting for a worker or running long as a local activity.
+func retries(r workflows.Retry) bool {
+	return (r.NoWorker == "" || r.LastFailure != "") && r.LocalSince.IsZero()
+}
+
 // retryCountdown is retryLine with when the next attempt starts, from now.
 func retryCountdown(r workflows.Retry, now time.Time) string {
 	line := retryLine(r)
-	if r.NoWorker != "" && r.LastFailure == "" {
+	if !retries(r) {
 		return line
 	}
 	switch wait := r.NextAttempt.Sub(now); {

@@ -111,3 +111,19 @@ func TestPrintStatus_retrying_stage_says_why(t *testing.T) {
 		t.Errorf("tag row %q does not say when the next try is", tagRow)
 	}
 }
+
+func TestPrintStatus_long_local_activity_says_since_when(t *testing.T) {
+	st := release(workflows.StageDeployStage, workflows.Running, "")
+	since := time.Now().Add(-3 * time.Minute)
+	st.Retrying = []workflows.Retry{{Activity: "ClaimEnv", Workflow: "release/shop/v1.3.0", LocalSince: since}}
+	var out bytes.Buffer
+	printStatus(&out, st)
+	text := out.String()
+	want := "ClaimEnv has run in the orchestrate worker since " + since.Local().Format("15:04:05")
+	if !strings.Contains(text, want) {
+		t.Errorf("status does not say %q:\n%s", want, text)
+	}
+	if strings.Contains(text, "(attempt") || strings.Contains(text, "next try") {
+		t.Errorf("status claims to know a local activity's attempts:\n%s", text)
+	}
+}

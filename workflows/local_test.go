@@ -30,3 +30,31 @@ func TestLocal_claim_retries_past_its_start_to_close(t *testing.T) {
 		t.Errorf("the retry came %s after the first attempt, want the 2m0s it asked for", gap)
 	}
 }
+
+// TestLocal_status_lists_a_local_activity_while_it_retries: while a claim,
+// run as a local activity, waits to be retried, the release's status
+// query lists it with when it began (the server's pending activities never
+// do), and lists nothing once it has ended.
+func TestLocal_status_lists_a_local_activity_while_it_retries(t *testing.T) {
+	h := newHarness(t, time.Now())
+	h.retryAfter = map[string]time.Duration{contract.ClaimEnvName: 10 * time.Minute}
+	h.approveAll(30*time.Minute, time.Hour)
+	var during, after Status
+	h.at(5*time.Minute, func() { during = h.status() })
+	h.at(20*time.Minute, func() { after = h.status() })
+	h.succeeded(input(t, nil))
+
+	claims := h.called(contract.ClaimEnvName)
+	if len(claims) < 2 {
+		t.Fatalf("ClaimEnv ran %d times, want a failed first attempt and its retry", len(claims))
+	}
+	if len(during.Local) != 1 || during.Local[0].Activity != contract.ClaimEnvName {
+		t.Fatalf("status during the claim's retry lists %+v as running locally, want the claim alone", during.Local)
+	}
+	if since := during.Local[0].Since; !since.Equal(claims[0].at) {
+		t.Errorf("the claim runs since %s, want its first attempt's %s", since, claims[0].at)
+	}
+	if len(after.Local) != 0 {
+		t.Errorf("status after the claim's retry lists %+v as running locally, want none", after.Local)
+	}
+}

@@ -26,7 +26,11 @@ func (r AbortRequest) who() string    { return r.Person }
 // validator refuses a wrong request at once) and a signal (a wrong one is
 // refused into the status, as a signal has no one to answer).
 func (r *release) listen(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (Status, error) { return r.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (Status, error) {
+		st := r.st
+		st.Local = r.local.list()
+		return st, nil
+	}); err != nil {
 		return err
 	}
 	// The Slack endpoint asks which approver a Slack user is, as this

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -45,6 +46,9 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 	o.WaitForCancellation = true
 	var f workflow.Future
 	if a.Role == contract.Orchestrate && local(ctx) {
+		if steps, ok := ctx.Value(localStepsKey{}).(*localSteps); ok {
+			defer steps.end(steps.begin(name, workflow.Now(ctx)))
+		}
 		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localOptions(o)), name, req)
 	} else {
 		f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), name, req)
@@ -60,8 +64,8 @@ func runWithin(ctx workflow.Context, env, name string, req, out any, within time
 // waited over a minute in the 10,000-release load), short enough that a
 // record that never answers fails the release, naming it. An activity
 // would retry without end, and show its attempts in `signalman status`;
-// a local activity's retries are not among the pending activities status
-// reads, so a release retrying one for days would wait unseen.
+// a local activity's are known only to its worker, and status shows no
+// more than how long it has run (localSteps).
 const localRetryFor = 15 * time.Minute
 
 // localOptions are an activity's options for running it locally. The SDK
@@ -91,4 +95,49 @@ func localOptions(o workflow.ActivityOptions) workflow.LocalActivityOptions {
 // Releases recorded before run them as activities, as they were.
 func local(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, "local-orchestrate", workflow.DefaultVersion, 1) == 1
+}
+
+// localSteps are the local activities a workflow runs now. They run in
+// its worker, within its workflow task: the server's pending activities,
+// which `signalman status` reads for the steps that retry, never list
+// them, however long they retry. A workflow that keeps them in its context
+// (withLocalSteps) can report them in its status query instead. Keeping
+// them changes no command and no event.
+type localSteps struct {
+	next    int
+	running []runningStep
+}
+
+type runningStep struct {
+	id   int
+	step LocalStep
+}
+
+type localStepsKey struct{}
+
+// withLocalSteps makes the local activities run on ctx, and on the
+// contexts made from it, tracked by steps.
+func withLocalSteps(ctx workflow.Context, steps *localSteps) workflow.Context {
+	return workflow.WithValue(ctx, localStepsKey{}, steps)
+}
+
+// begin records that activity began at, and returns its ID for end.
+func (l *localSteps) begin(activity string, at time.Time) int {
+	l.next++
+	l.running = append(l.running, runningStep{id: l.next, step: LocalStep{Activity: activity, Since: at}})
+	return l.next
+}
+
+// end records that the step with id ended, retries and all.
+func (l *localSteps) end(id int) {
+	l.running = slices.DeleteFunc(l.running, func(r runningStep) bool { return r.id == id })
+}
+
+// list returns the steps running now, the earliest begun first.
+func (l *localSteps) list() []LocalStep {
+	var out []LocalStep
+	for _, r := range l.running {
+		out = append(out, r.step)
+	}
+	return out
 }

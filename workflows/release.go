@@ -79,6 +79,8 @@ type release struct {
 	// downgrades, whole-release rollback. Releases recorded before them
 	// replay without.
 	safety bool
+	// local are the local activities the release runs now, for its status.
+	local localSteps
 	// claimed are the environments the release holds or waits for, in
 	// the order it claimed them; before is what ran in each when its turn
 	// came, by service.
@@ -114,6 +116,7 @@ func ReleaseWorkflow(ctx workflow.Context, in ReleaseInput) (Status, error) {
 		return Status{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalid, nil)
 	}
 	r.sigs, r.st.StartAuth = sigs, started
+	ctx = withLocalSteps(ctx, &r.local)
 	// An abort cancels the stoppable context at once. Stages that run on it
 	// stop cleanly: gates and timers end, activities are cancelled (a tag
 	// not yet pushed is not pushed; a push under way finishes), and a

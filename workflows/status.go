@@ -77,6 +77,12 @@ type Status struct {
 	// (a retry is not a workflow event): readers of the status fill them
 	// in from the workflows' pending activities (control.Releases.Status).
 	Retrying []Retry `json:"retrying,omitempty"`
+	// Local are the steps the release runs in its own workflow task now
+	// (local activities: the freeze check, the claims and reads of
+	// environment records), each with when it began. The server's pending
+	// activities never list them, retries included; readers of the status
+	// report those running long among Retrying (control.Releases.Status).
+	Local []LocalStep `json:"local,omitempty"`
 	// Freeze is the production freeze the release waited for, if any.
 	Freeze    *contract.Freeze    `json:"freeze,omitempty"`
 	Decision  *DecisionRecord     `json:"decision,omitempty"`
@@ -109,8 +115,14 @@ type Status struct {
 	Error       string      `json:"error,omitempty"`
 }
 
+// LocalStep is a local activity a workflow runs now.
+type LocalStep struct {
+	Activity string    `json:"activity"`
+	Since    time.Time `json:"since"`
+}
+
 // Retry is an activity that failed and will be tried again, or that waits
-// for a worker of its role.
+// for a worker of its role, or a local activity that has run long.
 type Retry struct {
 	// Activity is the activity's name, such as "Tag".
 	Activity string `json:"activity"`
@@ -127,6 +139,10 @@ type Retry struct {
 	// queue, so it waits (it does not fail) until one does: "no deploy:prod
 	// worker has polled signalman-deploy-prod for 2m0s".
 	NoWorker string `json:"noWorker,omitempty"`
+	// LocalSince is when a local activity that has run long began. Its
+	// attempts and failures are known only to the worker running it; it
+	// fails the workflow when its retries run out.
+	LocalSince time.Time `json:"localSince,omitempty"`
 }
 
 // StageStatus is one stage of a release.

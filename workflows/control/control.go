@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -136,7 +137,7 @@ func (r Releases) Status(ctx context.Context, product, version string) (workflow
 			return st, err
 		}
 		r.deployPhase(ctx, &st)
-		st.Retrying = r.stuck(ctx, desc)
+		st.Retrying = append(r.stuck(ctx, desc), localStuck(id, st.Local, time.Now())...)
 		r.deployStuck(ctx, &st)
 		return st, nil
 	}

@@ -47,6 +47,20 @@ func (r Releases) stuck(ctx context.Context, desc *workflowservice.DescribeWorkf
 	return out
 }
 
+// localStuck lists the local activities of workflow id that have run
+// longer than unserved by now. A local activity runs within a workflow
+// task of the orchestrate worker: the server lists none of them among the
+// pending activities, however long one retries.
+func localStuck(id string, steps []workflows.LocalStep, now time.Time) []workflows.Retry {
+	var out []workflows.Retry
+	for _, s := range steps {
+		if now.Sub(s.Since) > unserved {
+			out = append(out, workflows.Retry{Activity: s.Activity, Workflow: id, LocalSince: s.Since})
+		}
+	}
+	return out
+}
+
 // noWorker says that no worker polls queue, or since when none has; ""
 // when one has within the last minute or the server cannot tell.
 func (r Releases) noWorker(ctx context.Context, queue string) string {
