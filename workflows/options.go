@@ -104,13 +104,7 @@ func local(ctx workflow.Context) bool {
 // (withLocalSteps) can report them in its status query instead. Keeping
 // them changes no command and no event.
 type localSteps struct {
-	next    int
-	running []runningStep
-}
-
-type runningStep struct {
-	id   int
-	step LocalStep
+	running []*LocalStep
 }
 
 type localStepsKey struct{}
@@ -121,23 +115,23 @@ func withLocalSteps(ctx workflow.Context, steps *localSteps) workflow.Context {
 	return workflow.WithValue(ctx, localStepsKey{}, steps)
 }
 
-// begin records that activity began at, and returns its ID for end.
-func (l *localSteps) begin(activity string, at time.Time) int {
-	l.next++
-	l.running = append(l.running, runningStep{id: l.next, step: LocalStep{Activity: activity, Since: at}})
-	return l.next
+// begin records that activity began at, and returns the step for end.
+func (l *localSteps) begin(activity string, at time.Time) *LocalStep {
+	s := &LocalStep{Activity: activity, Since: at}
+	l.running = append(l.running, s)
+	return s
 }
 
-// end records that the step with id ended, retries and all.
-func (l *localSteps) end(id int) {
-	l.running = slices.DeleteFunc(l.running, func(r runningStep) bool { return r.id == id })
+// end records that step ended, retries and all.
+func (l *localSteps) end(step *LocalStep) {
+	l.running = slices.DeleteFunc(l.running, func(s *LocalStep) bool { return s == step })
 }
 
 // list returns the steps running now, the earliest begun first.
 func (l *localSteps) list() []LocalStep {
 	var out []LocalStep
-	for _, r := range l.running {
-		out = append(out, r.step)
+	for _, s := range l.running {
+		out = append(out, *s)
 	}
 	return out
 }
