@@ -63,6 +63,9 @@ func ParseWindow(s string) (time.Duration, error) {
 		if err != nil || days > 100*365 {
 			return 0, bad
 		}
+		if days <= 0 { // before the multiplication, which a large negative count overflows
+			return 0, fmt.Errorf("window %q: must be longer than zero", s)
+		}
 		d = time.Duration(days) * 24 * time.Hour
 	} else {
 		var err error
